@@ -162,10 +162,34 @@ def heavy_mediator_valid(
         broadcast inputs; 0-d for scalar inputs).
     """
     M = _checked(M_MeV, "M_MeV", positive=True)
+    return np.asarray(M >= heavy_mediator_min_mass_MeV(m_nu_eV, E_nu_max_MeV, margin))
+
+
+def heavy_mediator_min_mass_MeV(
+    m_nu_eV: ArrayLike = 0.05, E_nu_max_MeV: float = 100.0, margin: float = 10.0
+) -> ArrayLike:
+    """Smallest mediator mass for which the heavy-mediator mapping holds.
+
+    M_min = sqrt(margin * 2 m_nu E_nu_max); see :func:`heavy_mediator_valid`.
+
+    Parameters
+    ----------
+    m_nu_eV : float or array
+        Relic neutrino mass in eV, > 0 (default 0.05 eV).
+    E_nu_max_MeV : float
+        Largest DSNB neutrino energy considered, MeV, > 0 (default 100 MeV).
+    margin : float
+        Required ratio M^2 / s_max, > 0 (default 10).
+
+    Returns
+    -------
+    float or ndarray
+        M_min in MeV (0.01 MeV for the defaults).
+    """
     m_nu = _checked(m_nu_eV, "m_nu_eV", positive=True) * EV_MEV
     e_max = _checked(E_nu_max_MeV, "E_nu_max_MeV", positive=True)
     k = _checked(margin, "margin", positive=True)
-    return np.asarray(M**2 >= k * 2.0 * m_nu * e_max)
+    return _out(np.sqrt(k * 2.0 * m_nu * e_max))
 
 
 def mandelstam_s(E_MeV: ArrayLike, m_nu_eV: ArrayLike = 0.05) -> ArrayLike:

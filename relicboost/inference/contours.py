@@ -1,0 +1,269 @@
+"""Map limits on lam = G_X^2 m_nu into the mediator (g, M) plane.
+
+In the heavy-mediator limit (paper arXiv:2204.11885, Eq. II.5) a value of lam is
+the straight line g = M (8 pi lam / m_nu)^(1/4) in the (g, M) plane, identical for
+scalar and vector mediators.  The mapping only holds where M^2 >> s = 2 m_nu E_nu;
+every table here carries a ``heavy_limit_valid`` column (criterion of
+:func:`relicboost.physics.interactions.heavy_mediator_valid`) so that the region
+where the two mediators must be computed with full propagators is never shown as
+a mapped result.  The relic neutrino mass ``m_nu_eV`` is an argument and is
+stored, with the validity criterion and the confidence level, in
+``DataFrame.attrs`` (written as header comments by
+:mod:`relicboost.inference.export`).
+
+Units: M in MeV, g dimensionless, lam in MeV^-3, m_nu in eV.
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from relicboost.physics.interactions import (
+    MEDIATORS,
+    coupling_from_lam,
+    heavy_mediator_min_mass_MeV,
+    heavy_mediator_valid,
+    lam_from_coupling,
+)
+
+#: Values of G_X^2 m_nu (MeV^-3) drawn in the paper's Fig. 1 and used throughout it.
+PAPER_LAM_VALUES: tuple[float, ...] = (1e-9, 1e-10, 1e-11, 1e-12)
+
+
+def _mediators(mediators: str | Sequence[str]) -> tuple[str, ...]:
+    meds = (mediators,) if isinstance(mediators, str) else tuple(mediators)
+    bad = [m for m in meds if m not in MEDIATORS]
+    if bad or not meds:
+        raise ValueError(f"mediators must be a non-empty selection of {MEDIATORS}, got {mediators!r}")
+    return meds
+
+
+def _mass_grid(M_MeV) -> np.ndarray:
+    M = np.asarray(M_MeV, dtype=float)
+    if M.ndim != 1 or M.size == 0:
+        raise ValueError(f"M_MeV must be a non-empty 1-D grid of masses in MeV, got shape {M.shape}")
+    return M
+
+
+def _validity_attrs(m_nu_eV: float, E_nu_max_MeV: float, margin: float) -> dict:
+    return {
+        "m_nu_eV": float(m_nu_eV),
+        "heavy_limit_criterion": f"M^2 >= {margin:g} * 2 m_nu E_nu_max, E_nu_max = {E_nu_max_MeV:g} MeV",
+        "heavy_limit_M_min_MeV": float(heavy_mediator_min_mass_MeV(m_nu_eV, E_nu_max_MeV, margin)),
+    }
+
+
+def lam_isocontours(
+    M_MeV,
+    lam_values: Sequence[float] = PAPER_LAM_VALUES,
+    m_nu_eV: float = 0.05,
+    mediators: str | Sequence[str] = MEDIATORS,
+    E_nu_max_MeV: float = 100.0,
+    margin: float = 10.0,
+) -> pd.DataFrame:
+    """Isocontours of lam in the (g, M) plane (paper Fig. 1).
+
+    Parameters
+    ----------
+    M_MeV : 1-D array
+        Mediator masses in MeV (> 0).
+    lam_values : sequence of float
+        Values of lam = G_X^2 m_nu in MeV^-3 (>= 0); default the paper's four.
+    m_nu_eV : float
+        Relic neutrino mass in eV (default 0.05).
+    mediators : str or sequence of str
+        "scalar", "vector" or both (default both).
+    E_nu_max_MeV, margin : float
+        Heavy-mediator validity criterion, see
+        :func:`relicboost.physics.interactions.heavy_mediator_valid`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Long table with columns ``mediator``, ``lam_MeV-3``, ``M_MeV``, ``g``,
+        ``heavy_limit_valid``; ``attrs`` hold ``m_nu_eV`` and the criterion.
+    """
+    M = _mass_grid(M_MeV)
+    lam = np.asarray(lam_values, dtype=float).reshape(-1)
+    valid = heavy_mediator_valid(M, m_nu_eV, E_nu_max_MeV, margin)
+    frames = []
+    for med in _mediators(mediators):
+        g = coupling_from_lam(lam[:, None], M[None, :], m_nu_eV, med)
+        frames.append(
+            pd.DataFrame(
+                {
+                    "mediator": med,
+                    "lam_MeV-3": np.repeat(lam, M.size),
+                    "M_MeV": np.tile(M, lam.size),
+                    "g": g.reshape(-1),
+                    "heavy_limit_valid": np.tile(valid, lam.size),
+                }
+            )
+        )
+    out = pd.concat(frames, ignore_index=True)
+    out.attrs.update(_validity_attrs(m_nu_eV, E_nu_max_MeV, margin))
+    return out
+
+
+def limit_contour(
+    lam_upper: float | Mapping[str, float],
+    M_MeV,
+    cl: float,
+    m_nu_eV: float = 0.05,
+    mediators: str | Sequence[str] = MEDIATORS,
+    E_nu_max_MeV: float = 100.0,
+    margin: float = 10.0,
+) -> pd.DataFrame:
+    """Upper limits on the coupling g(M) from upper limits on lam.
+
+    Parameters
+    ----------
+    lam_upper : float or mapping of label -> float
+        Upper limit(s) on lam in MeV^-3 (> 0), e.g. ``{"observed": 1e-11,
+        "expected": 2e-11}``; a float is labelled ``"observed"``.
+    M_MeV : 1-D array
+        Mediator masses in MeV (> 0).
+    cl : float
+        Confidence level of the lam limits, in (0, 1); stored in ``attrs["CL"]``.
+    m_nu_eV, mediators, E_nu_max_MeV, margin
+        As in :func:`lam_isocontours`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``mediator``, ``limit``, ``M_MeV``, ``lam_upper_MeV-3``,
+        ``g_upper``, ``heavy_limit_valid``.  Where ``heavy_limit_valid`` is
+        False the value of ``g_upper`` is the heavy-limit extrapolation only.
+    """
+    if not (0.0 < cl < 1.0):
+        raise ValueError(f"cl must be in (0, 1), got {cl!r}")
+    limits = {"observed": lam_upper} if not isinstance(lam_upper, Mapping) else dict(lam_upper)
+    for label, value in limits.items():
+        if not (np.isfinite(value) and value > 0):
+            raise ValueError(f"lam_upper[{label!r}] must be finite and > 0 MeV^-3, got {value!r}")
+    table = lam_isocontours(M_MeV, list(limits.values()), m_nu_eV, mediators, E_nu_max_MeV, margin)
+    n_M = _mass_grid(M_MeV).size
+    labels = np.repeat(list(limits), n_M)
+    table.insert(1, "limit", np.tile(labels, len(table) // labels.size))
+    table = table.rename(columns={"lam_MeV-3": "lam_upper_MeV-3", "g": "g_upper"})[
+        ["mediator", "limit", "M_MeV", "lam_upper_MeV-3", "g_upper", "heavy_limit_valid"]
+    ]
+    table.attrs["CL"] = float(cl)
+    return table
+
+
+@dataclass(frozen=True)
+class CouplingGrid:
+    """lam and exclusion evaluated on a g x M grid for one mediator.
+
+    Attributes
+    ----------
+    mediator : str
+        "scalar" or "vector".
+    g : ndarray, shape (n_g,)
+        Couplings (dimensionless).
+    M_MeV : ndarray, shape (n_M,)
+        Mediator masses in MeV.
+    lam : ndarray, shape (n_g, n_M)
+        lam = G_X^2 m_nu in MeV^-3 (heavy-mediator mapping).
+    heavy_limit_valid : ndarray of bool, shape (n_M,)
+        Where the heavy-mediator mapping holds.
+    excluded : ndarray of bool, shape (n_g, n_M), or None
+        ``lam > lam_upper`` (None when no limit was given).  Meaningful only
+        where ``heavy_limit_valid``.
+    lam_upper : float or None
+        Upper limit on lam in MeV^-3.
+    cl : float or None
+        Confidence level of ``lam_upper``.
+    m_nu_eV : float
+        Relic neutrino mass in eV.
+    """
+
+    mediator: str
+    g: np.ndarray
+    M_MeV: np.ndarray
+    lam: np.ndarray
+    heavy_limit_valid: np.ndarray
+    excluded: np.ndarray | None
+    lam_upper: float | None
+    cl: float | None
+    m_nu_eV: float
+
+    def to_frame(self) -> pd.DataFrame:
+        """Long table, one row per grid point (g fastest), units in column names."""
+        n_g, n_M = self.lam.shape
+        cols = {
+            "mediator": self.mediator,
+            "M_MeV": np.repeat(self.M_MeV, n_g),
+            "g": np.tile(self.g, n_M),
+            "lam_MeV-3": self.lam.T.reshape(-1),
+            "heavy_limit_valid": np.repeat(self.heavy_limit_valid, n_g),
+        }
+        if self.excluded is not None:
+            cols["excluded"] = self.excluded.T.reshape(-1)
+        out = pd.DataFrame(cols)
+        out.attrs["m_nu_eV"] = self.m_nu_eV
+        if self.lam_upper is not None:
+            out.attrs["lam_upper_MeV-3"] = self.lam_upper
+            out.attrs["CL"] = self.cl
+        return out
+
+
+def coupling_grid(
+    g,
+    M_MeV,
+    mediator: str = "scalar",
+    m_nu_eV: float = 0.05,
+    lam_upper: float | None = None,
+    cl: float | None = None,
+    E_nu_max_MeV: float = 100.0,
+    margin: float = 10.0,
+) -> CouplingGrid:
+    """Evaluate lam (and exclusion by ``lam_upper``) on a g x M grid, vectorised.
+
+    Parameters
+    ----------
+    g : 1-D array
+        Couplings (>= 0).
+    M_MeV : 1-D array
+        Mediator masses in MeV (> 0).
+    mediator : {"scalar", "vector"}
+    m_nu_eV : float
+        Relic neutrino mass in eV (default 0.05).
+    lam_upper : float, optional
+        Upper limit on lam in MeV^-3 (> 0); requires ``cl``.
+    cl : float, optional
+        Confidence level of ``lam_upper``, in (0, 1).
+    E_nu_max_MeV, margin : float
+        Heavy-mediator validity criterion.
+
+    Returns
+    -------
+    CouplingGrid
+    """
+    g = np.asarray(g, dtype=float)
+    if g.ndim != 1 or g.size == 0:
+        raise ValueError(f"g must be a non-empty 1-D grid, got shape {g.shape}")
+    M = _mass_grid(M_MeV)
+    if (lam_upper is None) != (cl is None):
+        raise ValueError("lam_upper and cl must be given together")
+    if lam_upper is not None:
+        if not (np.isfinite(lam_upper) and lam_upper > 0):
+            raise ValueError(f"lam_upper must be finite and > 0 MeV^-3, got {lam_upper!r}")
+        if not (0.0 < cl < 1.0):
+            raise ValueError(f"cl must be in (0, 1), got {cl!r}")
+    lam = lam_from_coupling(g[:, None], M[None, :], m_nu_eV, mediator)
+    return CouplingGrid(
+        mediator=mediator,
+        g=g,
+        M_MeV=M,
+        lam=lam,
+        heavy_limit_valid=heavy_mediator_valid(M, m_nu_eV, E_nu_max_MeV, margin),
+        excluded=None if lam_upper is None else lam > lam_upper,
+        lam_upper=None if lam_upper is None else float(lam_upper),
+        cl=None if cl is None else float(cl),
+        m_nu_eV=float(m_nu_eV),
+    )
