@@ -1,0 +1,28 @@
+"""Published tables (CSV with a provenance header) and their BibTeX references.
+
+See :mod:`relicboost.data.loader` for the header format.  This package imports
+nothing else from relicboost.
+"""
+from relicboost.data.loader import (
+    DATA_DIR,
+    bibtex_for,
+    list_tables,
+    load_table,
+    read_table,
+    register_reference,
+    reset_used_references,
+    used_bibtex,
+    used_references,
+)
+
+__all__ = [
+    "DATA_DIR",
+    "bibtex_for",
+    "list_tables",
+    "load_table",
+    "read_table",
+    "register_reference",
+    "reset_used_references",
+    "used_bibtex",
+    "used_references",
+]
