@@ -1,0 +1,197 @@
+"""Public entry point: :class:`Model` (parameters -> :class:`Prediction`).
+
+Example
+-------
+>>> from relicboost import Model
+>>> m = Model(convention="paper", sfr="paper", T_nue=6.6, T_nuebar=7.0, T_nux=10.0)
+>>> p = m.predict(lam=1e-10)          # lambda = G_X^2 m_nu in MeV^-3
+>>> p.integrated_flux("nuebar", emin=17.3)   # cm^-2 s^-1
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any
+
+import numpy as np
+
+from .physics import detection
+from .physics.conventions import PRESETS, resolve_options
+from .physics.cosmology import Cosmology
+from .physics.grids import GridSpec, build_grid
+from .physics.propagation import attenuated_dsnb, source_table, upscattered_partner
+from .physics.sources import DEFAULT_E_TOT_ERG, DEFAULT_TEMPERATURES_MEV, SPECIES, fermi_dirac_spectrum
+from .physics.validation import check_choice, check_positive
+
+#: Species that can be asked for: the three computed ones and the sum of six.
+SPECIES_NAMES = ("nue", "nuebar", "nux", "all")
+COMPONENTS = ("dsnb", "boosted", "total")
+#: Nuisance parameters that predict() accepts per call.
+NUISANCES = ("T_nue", "T_nuebar", "T_nux", "E_tot", "sfr_norm")
+_COMPUTED = tuple(SPECIES)  # ("nue", "nuebar", "nux")
+
+
+@dataclass(frozen=True)
+class Prediction:
+    """Fluxes today for one parameter point.
+
+    Attributes
+    ----------
+    energy : numpy.ndarray
+        Energy nodes, MeV.
+    dsnb, boosted : dict[str, numpy.ndarray]
+        Per species ("nue", "nuebar", "nux" = one of four heavy-lepton species),
+        differential flux in cm^-2 s^-1 MeV^-1.
+    params : dict
+        Parameters used (lam in MeV^-3, temperatures in MeV, E_tot in erg, ...).
+    convention : str
+        Propagation convention.
+    options : dict
+        Resolved convention options (see docs/conventions.md).
+    """
+
+    energy: np.ndarray
+    dsnb: dict
+    boosted: dict
+    params: dict
+    convention: str
+    options: dict = field(default_factory=dict)
+
+    def flux(self, species: str = "nuebar", component: str = "total") -> np.ndarray:
+        """Differential flux today, cm^-2 s^-1 MeV^-1.
+
+        Parameters
+        ----------
+        species : {"nue", "nuebar", "nux", "all"}
+            "nux" is ONE of the four heavy-lepton species; "all" sums all six.
+        component : {"dsnb", "boosted", "total"}
+            Attenuated DSNB, upscattered CvB, or their sum.
+        """
+        check_choice("species", species, SPECIES_NAMES)
+        check_choice("component", component, COMPONENTS)
+        if species == "all":
+            return sum(SPECIES[s] * self.flux(s, component) for s in _COMPUTED)
+        if component == "dsnb":
+            return self.dsnb[species]
+        if component == "boosted":
+            return self.boosted[species]
+        return self.dsnb[species] + self.boosted[species]
+
+    def integrated_flux(self, species: str = "nuebar", emin: float = detection.SK_THRESHOLD_MEV,
+                        emax: float | None = None, component: str = "total") -> float:
+        """Flux integrated over [emin, emax] MeV (emax default: grid end, 200 MeV), cm^-2 s^-1."""
+        return detection.integrated_flux(self.energy, self.flux(species, component), emin, emax)
+
+    def binned_flux(self, species: str, edges_MeV, component: str = "total") -> np.ndarray:
+        """Mean differential flux in each bin of ``edges_MeV`` (MeV), cm^-2 s^-1 MeV^-1."""
+        return detection.binned_flux(self.energy, self.flux(species, component), edges_MeV)
+
+    def to_frame(self):
+        """All fluxes as a pandas DataFrame with units in the column names."""
+        import pandas as pd
+
+        cols = {"energy_MeV": self.energy}
+        for s in SPECIES_NAMES:
+            for c in COMPONENTS:
+                cols[f"{s}_{c}_flux_cm-2_s-1_MeV-1"] = self.flux(s, c)
+        return pd.DataFrame(cols)
+
+
+class Model:
+    """Predict DSNB and boosted-CvB fluxes for the heavy-mediator interaction sigma = lam E.
+
+    Parameters
+    ----------
+    convention : {"paper"}
+        Propagation convention; ``"paper"`` = Eqs. III.8, IV.10, IV.11 as printed with the
+        preset options of docs/conventions.md.  Options can be overridden individually.
+    sfr : {"paper", "yuksel2008"}
+        Star formation fit (paper Table I, or Yuksel et al. 2008).
+    T_nue, T_nuebar, T_nux : float
+        Supernova spectral temperatures, MeV (defaults 6.6, 7, 10).
+    E_tot : float
+        Total energy in neutrinos per supernova, erg (default 3e53).
+    sfr_norm : float
+        Multiplicative normalisation of the supernova rate (default 1).
+    cosmology : Cosmology, optional
+        Default H0 = 67 km/s/Mpc, Omega_m = 0.32.
+    energy_min : float
+        Lowest grid energy in MeV (grid ends at 200 MeV); raise it for faster predictions.
+    points_per_decade, n_z_fine, z_max :
+        Grid resolution and highest supernova redshift (see GridSpec).
+    **options :
+        Convention options: ``relic_dof``, ``sharing``, ``outgoing``, ``sigma_energy``.
+    """
+
+    def __init__(self, convention: str = "paper", sfr: str = "paper", T_nue: float = DEFAULT_TEMPERATURES_MEV["nue"],
+                 T_nuebar: float = DEFAULT_TEMPERATURES_MEV["nuebar"], T_nux: float = DEFAULT_TEMPERATURES_MEV["nux"],
+                 E_tot: float = DEFAULT_E_TOT_ERG, sfr_norm: float = 1.0, cosmology: Cosmology | None = None,
+                 energy_min: float = 0.01, points_per_decade: int = 60, n_z_fine: int = 161, z_max: float = 6.0,
+                 **options: Any) -> None:
+        check_choice("convention", convention, tuple(PRESETS))
+        self.convention = convention
+        self.options = resolve_options(convention, options)
+        self.sfr = check_choice("sfr", sfr, ("paper", "yuksel2008"))
+        self.cosmology = cosmology or Cosmology()
+        self.defaults = self._check_nuisances(
+            dict(T_nue=T_nue, T_nuebar=T_nuebar, T_nux=T_nux, E_tot=E_tot, sfr_norm=sfr_norm))
+        self.grid_spec = GridSpec(energy_min=energy_min, points_per_decade=points_per_decade,
+                                  n_z_fine=n_z_fine, z_max=z_max)
+        self.grid = build_grid(self.grid_spec, self.cosmology, self.sfr, self.options["relic_dof"])
+        self._source = lru_cache(maxsize=64)(self._source_uncached)
+
+    @property
+    def energy(self) -> np.ndarray:
+        """Energy grid in MeV."""
+        return self.grid.energy
+
+    @staticmethod
+    def _check_nuisances(values: dict) -> dict:
+        out = {}
+        for k, v in values.items():
+            out[k] = float(check_positive(k, v))
+        return out
+
+    def _source_uncached(self, T: float) -> np.ndarray:
+        """Source table for one species at temperature T (MeV) for E_tot = 3e53 erg, sfr_norm = 1."""
+        return source_table(self.grid, lambda e: fermi_dirac_spectrum(e, T, DEFAULT_E_TOT_ERG))
+
+    def predict(self, lam: float = 0.0, **nuisances: float) -> Prediction:
+        """Fluxes today for lambda = G_X^2 m_nu.
+
+        Parameters
+        ----------
+        lam : float
+            lambda = G_X^2 m_nu in MeV^-3 (>= 0; 0 is the standard DSNB).
+        **nuisances : float
+            Per-call overrides of T_nue, T_nuebar, T_nux (MeV), E_tot (erg), sfr_norm.
+
+        Returns
+        -------
+        Prediction
+        """
+        lam = float(check_positive("lam", lam, allow_zero=True))
+        unknown = set(nuisances) - set(NUISANCES)
+        if unknown:
+            raise ValueError(f"unknown parameter(s) {sorted(unknown)}; allowed: {NUISANCES}")
+        par = dict(self.defaults)
+        par.update(self._check_nuisances(nuisances))
+        src = np.stack([self._source(par[f"T_{s}"]) for s in _COMPUTED])
+        dsnb_z = attenuated_dsnb(self.grid, src, lam, self.options["sigma_energy"])
+        psi = upscattered_partner(self.grid, dsnb_z, lam)
+        scale = par["E_tot"] / DEFAULT_E_TOT_ERG * par["sfr_norm"]
+        dsnb0 = dsnb_z[:, 0, :] * scale
+        psi = psi * scale * (2.0 if self.options["outgoing"] == "both" else 1.0)
+        if self.options["sharing"] == "democratic":
+            shared = sum(SPECIES[s] * psi[i] for i, s in enumerate(_COMPUTED)) / 6.0
+            boosted = {s: shared for s in _COMPUTED}
+        else:
+            boosted = {s: psi[i] for i, s in enumerate(_COMPUTED)}
+        dsnb = {s: dsnb0[i] for i, s in enumerate(_COMPUTED)}
+        for name, arr in list(dsnb.items()) + list(boosted.items()):
+            if not np.all(np.isfinite(arr)):
+                raise FloatingPointError(f"non-finite flux for {name} at lam={lam!r}, params={par}")
+        par["lam"] = lam
+        par["sfr"] = self.sfr
+        return Prediction(energy=self.grid.energy, dsnb=dsnb, boosted=boosted, params=par,
+                          convention=self.convention, options=dict(self.options))

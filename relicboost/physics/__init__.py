@@ -1,0 +1,1 @@
+"""Pure, vectorised physics on energy x redshift grids (natural units, MeV)."""
