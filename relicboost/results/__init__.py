@@ -1,0 +1,1 @@
+"""Paper outputs: figures, tables and the ``relicboost reproduce`` job."""
