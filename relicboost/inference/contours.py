@@ -155,6 +155,28 @@ def limit_contour(
     return table
 
 
+def result_limits(result) -> dict[str, float]:
+    """Label -> lam limit (MeV^-3) from a limit result, for :func:`limit_contour`.
+
+    Accepts any object with ``observed`` (float or None) and ``expected``
+    (mapping or None) attributes, such as
+    :class:`relicboost.inference.limits.LimitResult`.  Entries that are None,
+    non-finite or <= 0 (no limit reached) are left out; use ``result.cl`` as
+    the ``cl`` of the contour.
+
+    Raises
+    ------
+    ValueError
+        If no finite positive limit remains.
+    """
+    items = [("observed", result.observed)]
+    items += [(f"expected {k}", v) for k, v in (result.expected or {}).items()]
+    out = {k: float(v) for k, v in items if v is not None and np.isfinite(v) and v > 0}
+    if not out:
+        raise ValueError("result holds no finite positive lam limit (observed or expected)")
+    return out
+
+
 @dataclass(frozen=True)
 class CouplingGrid:
     """lam and exclusion evaluated on a g x M grid for one mediator.

@@ -11,6 +11,7 @@ from relicboost.inference.contours import (
     coupling_grid,
     lam_isocontours,
     limit_contour,
+    result_limits,
 )
 
 M_NU_MEV = 0.05e-6  # 0.05 eV
@@ -70,6 +71,18 @@ def test_limit_contour_columns_labels_and_cl():
     np.testing.assert_allclose(obs["g_upper"], [g_by_hand(1e-11, m) for m in M], rtol=1e-12)
     exp = t[(t["limit"] == "expected") & (t["mediator"] == "scalar")]
     np.testing.assert_allclose(exp["g_upper"], [g_by_hand(3e-11, m) for m in M], rtol=1e-12)
+
+
+def test_result_limits_keeps_finite_positive_limits():
+    from types import SimpleNamespace
+
+    res = SimpleNamespace(observed=2e-11, expected={"median": 3e-11, "+2sigma": np.inf, "-1sigma": None})
+    limits = result_limits(res)
+    assert limits == {"observed": 2e-11, "expected median": 3e-11}
+    t = limit_contour(limits, [1.0], cl=0.95)
+    assert list(t["limit"][t["mediator"] == "scalar"]) == ["observed", "expected median"]
+    with pytest.raises(ValueError, match="no finite"):
+        result_limits(SimpleNamespace(observed=None, expected=None))
 
 
 @pytest.mark.parametrize("mediator", ["scalar", "vector"])
