@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike
 
 from relicboost.physics.interactions import (
     MEDIATORS,
@@ -41,7 +42,7 @@ def _mediators(mediators: str | Sequence[str]) -> tuple[str, ...]:
     return meds
 
 
-def _mass_grid(M_MeV) -> np.ndarray:
+def _mass_grid(M_MeV: ArrayLike) -> np.ndarray:
     M = np.asarray(M_MeV, dtype=float)
     if M.ndim != 1 or M.size == 0:
         raise ValueError(f"M_MeV must be a non-empty 1-D grid of masses in MeV, got shape {M.shape}")
@@ -57,7 +58,7 @@ def _validity_attrs(m_nu_eV: float, E_nu_max_MeV: float, margin: float) -> dict:
 
 
 def lam_isocontours(
-    M_MeV,
+    M_MeV: ArrayLike,
     lam_values: Sequence[float] = PAPER_LAM_VALUES,
     m_nu_eV: float = 0.05,
     mediators: str | Sequence[str] = MEDIATORS,
@@ -110,7 +111,7 @@ def lam_isocontours(
 
 def limit_contour(
     lam_upper: float | Mapping[str, float],
-    M_MeV,
+    M_MeV: ArrayLike,
     cl: float,
     m_nu_eV: float = 0.05,
     mediators: str | Sequence[str] = MEDIATORS,
@@ -235,8 +236,8 @@ class CouplingGrid:
 
 
 def coupling_grid(
-    g,
-    M_MeV,
+    g: ArrayLike,
+    M_MeV: ArrayLike,
     mediator: str = "scalar",
     m_nu_eV: float = 0.05,
     lam_upper: float | None = None,

@@ -35,10 +35,14 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 import yaml
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 #: File names fixed by the run-directory layout.
 CONFIG_NAME = "config.yaml"
@@ -404,7 +408,9 @@ class RunDirectory:
             raise ValueError(f"name must end with .csv, got {name!r}")
         return self._done(atomic_write_text(self._target(name), table_csv(frame, metadata)))
 
-    def save_figure(self, fig, stem: str, formats: Sequence[str] = ("png", "pdf"), dpi: int = 150) -> list[Path]:
+    def save_figure(
+        self, fig: Figure, stem: str, formats: Sequence[str] = ("png", "pdf"), dpi: int = 150
+    ) -> list[Path]:
         """Save a matplotlib figure as ``<stem>.png`` and ``<stem>.pdf``."""
         out = []
         for fmt in formats:
