@@ -226,7 +226,8 @@ class Combined(Likelihood):
     Raises
     ------
     ValueError
-        If two terms carry different priors on the same nuisance, or a term appears twice.
+        If two terms carry different priors on the same nuisance, or one experiment appears
+        twice (e.g. SKIV integrated + SKIV binned: the same data counted twice).
     """
 
     name = "combined"
@@ -239,8 +240,10 @@ class Combined(Likelihood):
             flat.extend(lk.components)
         if not flat:
             raise ValueError("likelihoods: need at least one term")
-        if len({id(lk) for lk in flat}) != len(flat):
-            raise ValueError("likelihoods: the same likelihood object appears twice (double counting)")
+        names = [lk.name for lk in flat]
+        dup = sorted({n for n in names if names.count(n) > 1})
+        if dup:
+            raise ValueError(f"likelihoods: experiment(s) {dup} appear twice (double counting the same data)")
         priors: dict[str, Prior] = {}
         for lk in flat:
             for pname, prior in lk.priors.items():
@@ -270,11 +273,5 @@ class Combined(Likelihood):
         return float(sum(lk.data_chi2(prediction) for lk in self._terms))
 
     def terms(self, prediction: Any) -> dict[str, float]:
-        """Data term of each component, by name (duplicated names get a suffix)."""
-        out: dict[str, float] = {}
-        for lk in self._terms:
-            key, i = lk.name, 2
-            while key in out:
-                key, i = f"{lk.name}_{i}", i + 1
-            out[key] = float(lk.data_chi2(prediction))
-        return out
+        """Data term (-2 ln L) of each component, by experiment name."""
+        return {lk.name: float(lk.data_chi2(prediction)) for lk in self._terms}

@@ -76,6 +76,11 @@ class SKIV(Likelihood):
         return self._impl.limit if self.mode == "integrated" else self._impl.limits
 
     @property
+    def edges_MeV(self):
+        """Bin edges in MeV (binned mode), None in integrated mode."""
+        return self._impl.edges_MeV if self.mode == "binned" else None
+
+    @property
     def required_energy_range(self) -> tuple[float, float]:
         return self._impl.required_energy_range
 

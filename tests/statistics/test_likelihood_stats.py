@@ -244,6 +244,8 @@ def test_priors_and_combined_no_double_counting():
         sk + likelihoods.SKGd(priors={"T_nuebar": GaussianPrior(6.0, 1.0)})
     with pytest.raises(ValueError, match="twice"):
         sk + sk
+    with pytest.raises(ValueError, match="twice"):
+        sk + likelihoods.SKIV(mode="binned")
     out = StepPrediction([17.3, 18.3], [0.0], params=dict(pred.params, sfr_norm=3.0))
     assert math.isinf(bx(out))
     with pytest.raises(ValueError, match="unknown nuisance"):
