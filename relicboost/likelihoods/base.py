@@ -165,6 +165,9 @@ class Likelihood(ABC):
     label: str = ""
     #: True for projected sensitivities (no data).
     is_forecast: bool = False
+    #: Minimum of the data term over data space (zero flux / Asimov point): the reference
+    #: of the test statistic (module docstring).  0 for every likelihood here.
+    neg2lnl_min: float = 0.0
 
     def __init__(self, priors: Mapping[str, Prior] | None = None) -> None:
         self.priors: dict[str, Prior] = _check_priors(priors)

@@ -5,6 +5,12 @@ above 17.3 MeV after about ten years (Das, Perez-Gonzalez, Sen 2022, Sec. V,
 quoting Abe et al. 2021).  Represented like a published 90% C.L. limit (one-sided
 Gaussian centred at zero flux, sigma = 1 / 1.2816), i.e. as the median
 expected limit of a background-free experiment; it is a forecast.
+
+Caveat: the standard DSNB of the paper inputs (1.6-2.1 cm^-2 s^-1 above 17.3 MeV for
+T_nuebar = 6-7 MeV) already exceeds 1 cm^-2 s^-1, so with the absolute reference
+(-2 ln L = z^2) even lam = 0 is "excluded": SK-Gd would detect the DSNB.  For the
+reach in lam use the Delta relative to lam = 0 (``reference="model"`` in
+relicboost.inference.limits); this treats the standard DSNB as known.
 """
 from __future__ import annotations
 
