@@ -1,0 +1,151 @@
+"""The paper's quoted numbers next to relicboost's, and the limit/forecast tables of ``reproduce``.
+
+Every row names the paper statement (arXiv:2204.11885, section), the value the
+paper quotes, the value relicboost computes in the ``paper`` convention, and
+the unit.  Nothing here is tuned: the rows are computed from the public API.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from scipy.optimize import brentq
+
+from relicboost import Model, cevns, likelihoods
+from relicboost.inference import limit_to_json, problem_for, upper_limit
+from relicboost.inference.export import atomic_write_text, table_csv
+
+#: Temperature sets of the paper's Fig. 3 (T_nue, T_nuebar, T_nux) in MeV.
+TEMPERATURE_SETS = {"T7/10": (6.6, 7.0, 10.0), "T6/7": (6.6, 6.0, 7.0)}
+SK_LIMIT = 2.7  # cm^-2 s^-1, SK-IV 90% C.L. above 17.3 MeV (relicboost/data/sk4_integrated_limit.csv)
+
+
+def sk_crossing_lam(model: Model, limit: float = SK_LIMIT, lo: float = -14.0, hi: float = -6.0) -> float:
+    """lam (MeV^-3) where the total nuebar flux above 17.3 MeV reaches ``limit``; inf if never."""
+    def f(lg: float) -> float:
+        return model.predict(lam=10.0**lg).integrated_flux("nuebar", 17.3) - limit
+
+    if f(lo) > 0:
+        return 0.0
+    grid = np.linspace(lo, hi, 17)
+    vals = [f(g) for g in grid]
+    for a, b, fa, fb in zip(grid[:-1], grid[1:], vals[:-1], vals[1:]):
+        if fa < 0 <= fb:
+            return 10.0 ** brentq(f, a, b, xtol=1e-6)
+    return float("inf")
+
+
+def _exposure_for_naive(rn_threshold: float, lam: float, model: Model) -> float:
+    """ton yr for S/sqrt(B) = 1 with B = standard DSNB + atmospheric counts above threshold (paper Sec. V)."""
+    s = float(cevns.counts(model.predict(lam=lam), "boosted", threshold_keV=rn_threshold))
+    b = float(cevns.counts(model.predict(0.0), "dsnb", threshold_keV=rn_threshold)
+              + cevns.background_counts("atmospheric", threshold_keV=rn_threshold))
+    return b / s**2
+
+
+def paper_numbers() -> pd.DataFrame:
+    """Table of the paper's quoted numbers and relicboost's values (paper convention)."""
+    m = Model()
+    m67 = Model(T_nuebar=6.0, T_nux=7.0)
+    p0, p9 = m.predict(0.0), m.predict(1e-9)
+    rows = []
+
+    def add(quantity, paper, ours, unit, source, note=""):
+        rows.append({"quantity": quantity, "paper_value": paper, "relicboost_value": float(ours),
+                     "unit": unit, "source": source, "note": note})
+
+    add("standard DSNB nuebar flux above 17.3 MeV, T=7 MeV", "2.14 (cross-check)",
+        p0.integrated_flux("nuebar", 17.3), "cm^-2 s^-1", "PHYSICS-INPUTS.md cross-check",
+        "independently computed value, not printed in the paper")
+    add("standard DSNB nuebar flux above 17.3 MeV, T=6 MeV", "1.64 (cross-check)",
+        m67.predict(0.0).integrated_flux("nuebar", 17.3), "cm^-2 s^-1", "PHYSICS-INPUTS.md cross-check")
+    add("lam where total nuebar flux >17.3 MeV reaches SK-IV 2.7, T=7/10", "~1e-11",
+        sk_crossing_lam(m), "MeV^-3", "Sec. V, Fig. 3")
+    add("total nuebar flux >17.3 MeV at lam=1e-9, T=6/7 (below 2.7 = not excluded)", "< 2.7",
+        m67.predict(1e-9).integrated_flux("nuebar", 17.3), "cm^-2 s^-1", "Sec. V, Fig. 3")
+    e = p9.energy
+    above = e[(p9.flux("nuebar", "boosted") > p9.flux("nuebar", "dsnb")) & (e > 0.05)]
+    add("boosted > DSNB (nuebar) for E above, lam=1e-9", "~1 (dominates for E > 1 MeV)",
+        above.min() if above.size else np.inf, "MeV", "Sec. IV, Fig. 2",
+        "the paper-preset boosted flux exceeds the attenuated DSNB at all E above this")
+    th = 3.0
+    d3 = float(cevns.counts(p0, "dsnb", threshold_keV=th))
+    a3 = float(cevns.background_counts("atmospheric", threshold_keV=th))
+    b3 = float(cevns.counts(p9, "boosted", threshold_keV=th))
+    add("DSNB CEvNS events on Pb above 3 keV", "~0.015", d3, "events/(ton yr)", "Sec. V, Fig. 5")
+    add("atmospheric CEvNS events on Pb above 3 keV", "~0.03", a3, "events/(ton yr)", "Sec. V, Fig. 5",
+        f"atmospheric spectrum cut at E_nu < {cevns.ATM_EMAX_PAPER_MEV:g} MeV (docs/conventions.md)")
+    add("boosted CvB CEvNS events on Pb above 3 keV, lam=1e-9", "~0.007", b3, "events/(ton yr)",
+        "Sec. V, Fig. 5", "paper preset: 3 flavour channels of the democratically shared flux")
+    er = np.linspace(2.0, 3.0, 11)
+    ratio = np.mean(cevns.recoil_spectrum(p9, "boosted", recoil_keV=er)
+                    / cevns.recoil_spectrum(p9, "dsnb", recoil_keV=er))
+    add("boosted/DSNB recoil-rate ratio at E_R = 2-3 keV, lam=1e-9", "~0.7", ratio, "1", "Sec. V, Fig. 4",
+        "DSNB of the same (attenuated) prediction")
+    ratio0 = np.mean(cevns.recoil_spectrum(p9, "boosted", recoil_keV=er)
+                     / cevns.recoil_spectrum(p0, "dsnb", recoil_keV=er))
+    add("boosted(lam=1e-9)/standard-DSNB recoil-rate ratio at E_R = 2-3 keV", "~0.7", ratio0, "1",
+        "Sec. V, Fig. 4", "DSNB without attenuation (the paper's band)")
+    add("exposure for S/sqrt(B)=1 above 3 keV, lam=1e-9 (B = DSNB + atm)", "~1000",
+        _exposure_for_naive(th, 1e-9, m), "ton yr", "Sec. V")
+    add("exposure for S/sqrt(B)=1 above 3 keV, lam=1e-11 (B = DSNB + atm)", "~20000",
+        _exposure_for_naive(th, 1e-11, m), "ton yr", "Sec. V")
+    return pd.DataFrame(rows)
+
+
+def skiv_limits() -> pd.DataFrame:
+    """SK-IV 90% C.L. profile limits on lam for both temperature sets, nuisances fixed and profiled."""
+    rows = []
+    for label, (t_e, t_eb, t_x) in TEMPERATURE_SETS.items():
+        fixed = {"T_nue": t_e, "T_nuebar": t_eb, "T_nux": t_x}
+        res = upper_limit(problem_for(likelihoods.SKIV(), free=(), fixed=fixed))
+        out = limit_to_json(res)
+        rows.append({"temperatures": label, "T_nue_MeV": t_e, "T_nuebar_MeV": t_eb, "T_nux_MeV": t_x,
+                     "nuisances": "fixed", "lam_upper_90CL_MeV-3": out["lam_upper_MeV-3"],
+                     "status": res.status, "convention": res.convention})
+    priors = likelihoods.default_astro_priors()
+    res = upper_limit(problem_for(likelihoods.SKIV(priors=priors)))
+    out = limit_to_json(res)
+    rows.append({"temperatures": "profiled (default priors)", "T_nue_MeV": priors["T_nue"].mean,
+                 "T_nuebar_MeV": priors["T_nuebar"].mean, "T_nux_MeV": priors["T_nux"].mean,
+                 "nuisances": "T_nue, T_nuebar, T_nux, E_tot profiled (Gaussian priors, centres shown)",
+                 "lam_upper_90CL_MeV-3": out["lam_upper_MeV-3"], "status": res.status,
+                 "convention": res.convention})
+    frame = pd.DataFrame(rows)
+    # not excluded within the scan range -> "inf" (the status column says why)
+    frame["lam_upper_90CL_MeV-3"] = [f"{v:.6g}" if v is not None else "inf" for v in frame["lam_upper_90CL_MeV-3"]]
+    return frame
+
+
+def resnova_forecasts() -> pd.DataFrame:
+    """RES-NOVA phases: discovery significance, naive S/sqrt(B) and exposure for Z = 1 per lam."""
+    from relicboost.data.loader import load_table
+
+    phases = load_table("resnova_phases")
+    model = Model()
+    rows = []
+    for lam in (1e-12, 1e-11, 1e-10, 1e-9):
+        p = model.predict(lam=lam)
+        for _, ph in phases.iterrows():
+            rn = likelihoods.RESNOVA.from_phase(str(ph["phase"]), years=1.0)
+            s, b = rn.signal_background(p)
+            rows.append({"phase": ph["phase"], "exposure_ton_yr": rn.exposure_ton_yr,
+                         "threshold_keV": rn.threshold_keV, "lam_MeV-3": lam,
+                         "signal_events": float(s.sum()), "background_events": float(b.sum()),
+                         "Z_discovery_median": rn.discovery_significance(p),
+                         "S_over_sqrtB_naive": rn.naive_significance(p),
+                         "exposure_for_Z1_ton_yr": rn.exposure_for_significance(p, 1.0)})
+    return pd.DataFrame(rows)
+
+
+def write_tables(outdir: Path) -> list[Path]:
+    """Write paper_numbers.csv, skiv_limits.csv and resnova_forecast.csv into ``outdir``."""
+    outdir = Path(outdir)
+    head = {"convention": "paper", "reference": "Das, Perez-Gonzalez, Sen, arXiv:2204.11885"}
+    out = []
+    for name, frame, extra in (("paper_numbers.csv", paper_numbers(), {}),
+                               ("skiv_limits.csv", skiv_limits(), {"CL": "0.90"}),
+                               ("resnova_forecast.csv", resnova_forecasts(), {})):
+        out.append(atomic_write_text(outdir / name, table_csv(frame, {**head, **extra})))
+    return out
