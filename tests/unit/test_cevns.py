@@ -160,3 +160,14 @@ def test_prediction_level_api_channels():
         cevns.counts(p, "boosted", th, boosted_channels=4)
     with pytest.raises(ValueError, match="component"):
         cevns.counts(p, "cvb", th)
+
+
+def test_fig6_relic_spectrum_number_density():
+    # n = (3/4)(zeta(3)/pi^2) T^3 per species ~ 56 cm^-3 at T = 1.95 K (PHYSICS-INPUTS.md constants):
+    # integrate dn/dp = (E dPhi/dE) / (c E) over p.
+    from relicboost.physics.units import C_CM_S, EV_MEV
+    from relicboost.results.fig6 import relic_flux_times_energy
+    p = np.geomspace(1e-12, 1e-7, 20000)
+    e = np.sqrt(p**2 + (0.05 * EV_MEV) ** 2)
+    n = np.trapezoid(relic_flux_times_energy(p, 0.05, n_species=1) / (C_CM_S * e), p)
+    assert n == pytest.approx(56.3, rel=0.01)
