@@ -1,27 +1,13 @@
-"""Atomic writers for result files (temporary name in the same folder, then rename)."""
+"""Atomic writers for the paper outputs, built on :mod:`relicboost.inference.export`."""
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
+from relicboost.inference.export import atomic_path, atomic_write_text
 
-def atomic_write_text(path: Path, text: str) -> Path:
-    """Write ``text`` to ``path`` atomically; returns ``path``."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-    return path
+__all__ = ["atomic_write_text", "atomic_write_csv", "atomic_write_json", "atomic_savefig"]
 
 
 def atomic_write_csv(path: Path, frame, header_lines: list[str] | None = None) -> Path:
@@ -38,14 +24,6 @@ def atomic_write_json(path: Path, obj: Any) -> Path:
 def atomic_savefig(fig, path: Path) -> Path:
     """Save a matplotlib figure atomically (format from the suffix of ``path``)."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=path.suffix, dir=path.parent)
-    os.close(fd)
-    try:
+    with atomic_path(path) as tmp:
         fig.savefig(tmp, format=path.suffix.lstrip("."), bbox_inches="tight", dpi=150)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
     return path
