@@ -261,7 +261,7 @@ class SamplingResult:
         if path is not None:
             matplotlib.use("Agg", force=False)
         fig = corner.corner(self.samples(), labels=list(self.names), quantiles=[0.5, self.cl],
-                            show_titles=True)
+                            show_titles=True, title_quantiles=[0.16, 0.5, 0.84])
         if path is not None:
             p = Path(path)
             _atomic_write(p, lambda tmp: fig.savefig(tmp, format=p.suffix.lstrip(".") or "png",
