@@ -102,9 +102,10 @@ class Model:
 
     Parameters
     ----------
-    convention : {"paper"}
+    convention : {"paper", "consistent"}
         Propagation convention; ``"paper"`` = Eqs. III.8, IV.10, IV.11 as printed with the
-        preset options of docs/conventions.md.  Options can be overridden individually.
+        preset options of docs/conventions.md; ``"consistent"`` = transport equation in
+        redshift (relicboost.physics.transport).  Options can be overridden individually.
     sfr : {"paper", "yuksel2008"}
         Star formation fit (paper Table I, or Yuksel et al. 2008).
     T_nue, T_nuebar, T_nux : float
@@ -120,7 +121,8 @@ class Model:
     points_per_decade, n_z_fine, z_max :
         Grid resolution and highest supernova redshift (see GridSpec).
     **options :
-        Convention options: ``relic_dof``, ``sharing``, ``outgoing``, ``sigma_energy``.
+        Convention options: ``relic_dof``, ``sharing``, ``outgoing``, ``sigma_energy`` (paper);
+        ``relic_dof``, ``flavour``, ``theta12``, ``theta13``, ``substeps`` (consistent).
     """
 
     def __init__(self, convention: str = "paper", sfr: str = "paper", T_nue: float = DEFAULT_TEMPERATURES_MEV["nue"],
@@ -139,6 +141,9 @@ class Model:
                                   n_z_fine=n_z_fine, z_max=z_max)
         self.grid = build_grid(self.grid_spec, self.cosmology, self.sfr, self.options["relic_dof"])
         self._source = lru_cache(maxsize=64)(self._source_uncached)
+        if convention == "consistent":
+            from .physics.transport import consistent_solver
+            self._transport = consistent_solver(self.grid.energy, self.cosmology, self.sfr, self.options, z_max)
 
     @property
     def energy(self) -> np.ndarray:
@@ -176,6 +181,8 @@ class Model:
             raise ValueError(f"unknown parameter(s) {sorted(unknown)}; allowed: {NUISANCES}")
         par = dict(self.defaults)
         par.update(self._check_nuisances(nuisances))
+        if self.convention == "consistent":
+            return self._predict_consistent(lam, par)
         src = np.stack([self._source(par[f"T_{s}"]) for s in _COMPUTED])
         dsnb_z = attenuated_dsnb(self.grid, src, lam, self.options["sigma_energy"])
         psi = upscattered_partner(self.grid, dsnb_z, lam)
@@ -188,6 +195,18 @@ class Model:
         else:
             boosted = {s: psi[i] for i, s in enumerate(_COMPUTED)}
         dsnb = {s: dsnb0[i] for i, s in enumerate(_COMPUTED)}
+        return self._finish(lam, par, dsnb, boosted)
+
+    def _predict_consistent(self, lam: float, par: dict) -> Prediction:
+        """Transport-equation prediction (docs/conventions.md, convention "consistent")."""
+        temps = tuple(par[f"T_{s}"] for s in _COMPUTED)
+        dsnb3, total3 = self._transport.species_fluxes(lam, temps)
+        scale = par["E_tot"] / DEFAULT_E_TOT_ERG * par["sfr_norm"]
+        dsnb = {s: dsnb3[i] * scale for i, s in enumerate(_COMPUTED)}
+        boosted = {s: (total3[i] - dsnb3[i]) * scale for i, s in enumerate(_COMPUTED)}
+        return self._finish(lam, par, dsnb, boosted)
+
+    def _finish(self, lam: float, par: dict, dsnb: dict, boosted: dict) -> Prediction:
         for name, arr in list(dsnb.items()) + list(boosted.items()):
             if not np.all(np.isfinite(arr)):
                 raise FloatingPointError(f"non-finite flux for {name} at lam={lam!r}, params={par}")

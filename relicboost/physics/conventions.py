@@ -17,6 +17,19 @@ outgoing : {"partner", "both"}
     neutrinos (the scattered DSNB neutrino too; doubles the flat spectrum).
 sigma_energy : {"printed", "local"}
     Energy at which sigma is evaluated in the optical depth of Eq. IV.10.
+
+Options of the ``consistent`` convention (transport equation,
+:mod:`relicboost.physics.transport`)
+-------------------------------------------------------------------
+relic_dof : float
+    Relic degrees of freedom a beam neutrino scatters on, each with sigma = lam E
+    (default 6 = 3 mass eigenstates x (nu, nu-bar)).
+flavour : {"none", "normal", "inverted"}
+    Supernova flavour conversion (:mod:`relicboost.physics.flavour`); "none" as in the paper.
+theta12, theta13 : float
+    Mixing angles in degrees (NuFIT 5.2: 33.41, 8.58).
+substeps : int
+    Redshift steps per energy-bin ratio (accuracy control, default 1).
 """
 from __future__ import annotations
 
@@ -26,12 +39,14 @@ from .validation import check_choice, check_positive
 
 PRESETS: dict[str, dict[str, Any]] = {
     "paper": {"relic_dof": 2.0, "sharing": "democratic", "outgoing": "partner", "sigma_energy": "printed"},
+    "consistent": {"relic_dof": 6.0, "flavour": "normal", "theta12": 33.41, "theta13": 8.58, "substeps": 1},
 }
 
 CHOICES: dict[str, tuple[str, ...]] = {
     "sharing": ("democratic", "same-species"),
     "outgoing": ("partner", "both"),
     "sigma_energy": ("printed", "local"),
+    "flavour": ("none", "normal", "inverted"),
 }
 
 
@@ -44,6 +59,14 @@ def resolve_options(convention: str, overrides: dict[str, Any]) -> dict[str, Any
             raise ValueError(f"unknown option {key!r} for convention {convention!r}; allowed: {sorted(opts)}")
         if key == "relic_dof":
             value = float(check_positive("relic_dof", value))
+        elif key in ("theta12", "theta13"):
+            value = float(check_positive(key, value, allow_zero=True))
+            if value > 90.0:
+                raise ValueError(f"{key} must be in [0, 90] degrees, got {value!r}")
+        elif key == "substeps":
+            if isinstance(value, bool) or int(value) != value or value < 1:
+                raise ValueError(f"substeps must be an integer >= 1, got {value!r}")
+            value = int(value)
         else:
             check_choice(key, value, CHOICES[key])
         opts[key] = value

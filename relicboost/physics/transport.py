@@ -505,3 +505,50 @@ def _flat_step(y: np.ndarray, c: float, m: float, e: np.ndarray, wdt: np.ndarray
     R = wdt[:, None] * r * np.exp(-L)[:, None]  # q_i exp(-L_i)
     S = np.exp(Lnext)[:, None] * _above(R)      # S_k = exp(L_{k+1}) sum_{i>k} R_i
     return r + a[:, None] * S
+
+
+class ConsistentSolver:
+    """What :class:`relicboost.Model` calls for the ``consistent`` convention (heavy mediator).
+
+    Parameters
+    ----------
+    tgrid : TransportGrid
+    transport : ConsistentTransport
+    """
+
+    def __init__(self, tgrid: TransportGrid, transport: ConsistentTransport) -> None:
+        from functools import lru_cache
+
+        self.tgrid = tgrid
+        self.transport = transport
+        self._source = lru_cache(maxsize=64)(self._source_uncached)
+
+    def _source_uncached(self, T: float) -> np.ndarray:
+        from .sources import DEFAULT_E_TOT_ERG, fermi_dirac_spectrum
+
+        return source_table(self.tgrid, lambda e: fermi_dirac_spectrum(e, T, DEFAULT_E_TOT_ERG))
+
+    def sources(self, temps: tuple[float, float, float]) -> np.ndarray:
+        """Sources (n_u, n_E, 3) for (nue, nuebar, nux) temperatures in MeV, E_tot = 3e53 erg."""
+        return np.stack([self._source(float(T)) for T in temps], axis=-1)
+
+    def species_fluxes(self, lam: float, temps: tuple[float, float, float]) -> tuple[np.ndarray, np.ndarray]:
+        """(dsnb, total) of (nue, nuebar, nux), each (3, n_E) in cm^-2 s^-1 MeV^-1, for E_tot = 3e53 erg.
+
+        Parameters
+        ----------
+        lam : float
+            lam = G_X^2 m_nu in MeV^-3 (sigma = lam E per relic state).
+        temps : tuple of float
+            Supernova temperatures of nue, nuebar, nux in MeV.
+        """
+        raw = self.transport.solve_heavy(self.sources(temps), float(lam))
+        return self.transport.species(raw)
+
+
+def consistent_solver(energy_MeV: np.ndarray, cosmology: Cosmology, sfr: str, options: dict,
+                      z_max: float = 6.0) -> ConsistentSolver:
+    """Build the solver of the ``consistent`` convention from resolved options (conventions.PRESETS)."""
+    tg = build_transport_grid(energy_MeV, cosmology, sfr, options["relic_dof"], z_max, options["substeps"])
+    tr = ConsistentTransport(tg, options["flavour"], options["theta12"], options["theta13"])
+    return ConsistentSolver(tg, tr)
