@@ -240,6 +240,8 @@ class LimitResult:
                 f"({self.statistic}; reference={self.reference}; convention={self.convention}; "
                 f"status: {self.status})")
         body = self.to_frame().to_string(index=False, float_format=lambda v: f"{v:.4g}")
+        if self.observed is None:
+            return f"{head}\n{body}"
         nuis = ", ".join(f"{k}={v:.4g}" for k, v in self.nuisances_at_limit.items())
         tail = (f"best fit lam = {self.best_fit_lam:.4g} MeV^-3, chi2_best = {self.chi2_best:.4g}, "
                 f"chi2_ref = {self.chi2_ref:.4g}" + (f"\nnuisances at limit: {nuis}" if nuis else ""))
@@ -254,8 +256,8 @@ class LimitResult:
                 "expected_lam_upper_MeV-3": ({k: num(v) for k, v in self.expected.items()}
                                              if self.expected else None),
                 "status": self.status, "statistic": self.statistic, "threshold": self.threshold,
-                "reference": self.reference, "chi2_ref": self.chi2_ref, "chi2_best": self.chi2_best,
-                "best_fit_lam_MeV-3": self.best_fit_lam,
+                "reference": self.reference, "chi2_ref": num(self.chi2_ref),
+                "chi2_best": num(self.chi2_best), "best_fit_lam_MeV-3": num(self.best_fit_lam),
                 "nuisances_at_limit": {k: float(v) for k, v in self.nuisances_at_limit.items()},
                 "convention": self.convention, "n_calls": self.n_calls}
 

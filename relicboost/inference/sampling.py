@@ -312,10 +312,11 @@ def _pool(kind: str, processes: int | None, problem: Problem) -> Iterator[tuple[
     elif kind == "mpi":
         try:
             from schwimmbad import MPIPool
+
+            pool = MPIPool()
         except ImportError as exc:
             raise ImportError("pool='mpi' needs the optional extra: pip install 'relicboost[mpi]' "
-                              "(schwimmbad, mpi4py)") from exc
-        pool = MPIPool()
+                              f"(schwimmbad, mpi4py) and an MPI launch ({exc})") from exc
         if not pool.is_master():  # workers serve log-posterior calls, then exit
             pool.wait()
             sys.exit(0)

@@ -15,6 +15,7 @@ is 10^(mu + z s_eff), and the profile limit is the same number.
 from __future__ import annotations
 
 import dataclasses
+import json
 import math
 
 import numpy as np
@@ -22,7 +23,8 @@ import pytest
 from scipy.stats import chi2 as chi2_dist
 from scipy.stats import norm
 
-from relicboost.inference import Free, Gaussian, Problem, Uniform, run, threshold, upper_limit
+from relicboost.inference import (Free, Gaussian, Problem, Uniform, limit_to_json, run, threshold,
+                                  upper_limit)
 
 NU0, S_NU, A = 7.0, 0.5, 1.0
 SIGMA = 1.0
@@ -129,6 +131,19 @@ def test_asimov_expected_bands():
     frame = res.to_frame()
     assert "lam_upper_90CL_MeV-3" in frame.columns and len(frame) == 5
     assert "90% CL" in str(res)
+    json.dumps(limit_to_json(res), allow_nan=False)  # strict JSON: no NaN/inf
+
+
+def test_limit_to_json_mediator_round_trip():
+    from relicboost.physics.interactions import lam_from_coupling
+
+    res = upper_limit(linear_problem(2.0), 0.95, log10_lam_range=(-4.0, 2.0))
+    out = limit_to_json(res, mediator="vector", M_MeV=50.0, m_nu_eV=0.1)
+    assert out["cl"] == 0.95 and out["lam_upper_MeV-3"] == res.observed and "convention" in out
+    assert lam_from_coupling(out["g_upper"], 50.0, 0.1, "vector") == pytest.approx(res.observed, rel=1e-12)
+    json.dumps(out, allow_nan=False)
+    with pytest.raises(ValueError, match="M_MeV"):
+        limit_to_json(res, mediator="scalar")
 
 
 def log_problem(mu: float) -> Problem:
