@@ -150,7 +150,7 @@ def cmd_limit(args: argparse.Namespace) -> int:
     asimov = None
     if "resnova" in _name_list(args.likelihood):
         problem, asimov = None, problem  # RES-NOVA data are Asimov (lam = 0): expected limits only
-    res = upper_limit(problem, cl=args.cl, asimov=asimov, n_scan=args.n_scan,
+    res = upper_limit(problem, cl=args.cl, asimov=asimov, n_scan=args.n_scan, reference=args.reference,
                       log10_lam_range=(args.log10_lam_min, args.log10_lam_max))
     if (args.mediator is None) != (args.M_MeV is None):
         raise ValueError("--mediator and --M-MeV go together")
@@ -368,6 +368,9 @@ def build_parser() -> argparse.ArgumentParser:
     _add_model_options(p)
     _add_likelihood_options(p)
     p.add_argument("--n-scan", dest="n_scan", type=int, default=17, help="scan points in log10 lam")
+    p.add_argument("--reference", choices=("data", "model"), default="data",
+                   help="chi2 reference of the test statistic: the likelihood's own minimum (data; a published "
+                        "flux limit is applied as published) or the best fit over lam (model; profile ratio)")
     p.add_argument("--mediator", choices=("scalar", "vector"), default=None, help="report g_upper for this mediator")
     p.add_argument("--M-MeV", dest="M_MeV", type=float, default=None, help="mediator mass, MeV")
     p.add_argument("--m-nu-eV", dest="m_nu_eV", type=float, default=0.05, help="relic neutrino mass, eV")
