@@ -154,7 +154,7 @@ class QuadReference:
         for i in order:
             lo = float(e[i])
             if lo < upper:
-                acc += integrate.quad(g, lo, upper, epsabs=0.0, epsrel=1e-8, limit=200)[0]
+                acc += integrate.quad(g, lo, upper, epsabs=0.0, epsrel=max(self.epsrel, 1e-10), limit=200)[0]
             upper = lo
             out[i] = acc
         return self.lam * units.HBARC2_MEV2_CM2 * out

@@ -120,9 +120,9 @@ def test_linear_response_attenuation_matches_first_order_quad(E, sigma_energy):
 def test_agrees_with_nested_quad_reference(model):
     """Fast engine vs benchmarks/reference_quad.py at lam = 1e-10 MeV^-3, a few energies: <= 0.3%."""
     lam = 1e-10
-    idx = nodes(model, [0.3, 5.0, 25.0])
+    idx = nodes(model, [0.3, 5.0, 25.0])  # flat part, peak, SK window
     e = model.energy[idx]
-    ref = QuadReference(lam=lam, epsrel=1e-7)
+    ref = QuadReference(lam=lam, epsrel=1e-5)
     p = model.predict(lam=lam)
     np.testing.assert_allclose(p.flux("nuebar", "boosted")[idx], ref.boosted(e, "shared"), rtol=3e-3)
     for s in ("nuebar", "nux"):
