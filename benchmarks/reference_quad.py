@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from scipy import integrate
+from tqdm import tqdm
 
 from relicboost.physics import units
 
@@ -140,7 +141,7 @@ class QuadReference:
         f = lambda z: self.n(z) / self.Ez(z) * self.dsnb(E_D, z, species)  # noqa: E731
         return self.c_over_H0 * integrate.quad(f, 0.0, self.z_max, epsabs=0.0, epsrel=self.epsrel, limit=200)[0]
 
-    def boosted(self, energies, species: str = "shared") -> np.ndarray:
+    def boosted(self, energies, species: str = "shared", progress: bool = False) -> np.ndarray:
         """Upscattered relic partner flux (Eq. IV.11), cm^-2 s^-1 MeV^-1, at each energy (MeV).
 
         ``species="shared"`` gives what each detected species receives with democratic sharing.
@@ -151,7 +152,7 @@ class QuadReference:
         out = np.empty_like(e)
         upper, acc = math.inf, 0.0
         g = lambda ed: self.scattering_density(ed, species)  # noqa: E731
-        for i in order:
+        for i in tqdm(order, desc=f"boosted lam={self.lam:g}", leave=False, disable=not progress):
             lo = float(e[i])
             if lo < upper:
                 acc += integrate.quad(g, lo, upper, epsabs=0.0, epsrel=max(self.epsrel, 1e-10), limit=200)[0]
