@@ -496,8 +496,11 @@ class ConsistentTransport:
         """
         own_T = raw["own"] @ self.mult
         channels = self.S @ raw["own"].T + ((raw["total"] - own_T) / 6.0)[None, :]
-        unsc = self.S @ raw["unscattered"].T
-        return self.W @ unsc, self.W @ channels
+        dsnb = self.W @ (self.S @ raw["unscattered"].T)
+        total = self.W @ channels
+        # total >= unscattered; differences at the rounding level (1e-9 relative) are set to zero
+        total = np.where((total < dsnb) & (total >= dsnb * (1 - 1e-9)), dsnb, total)
+        return dsnb, total
 
 
 def _above(x: np.ndarray) -> np.ndarray:
@@ -567,7 +570,8 @@ class ConsistentSolver:
             Supernova temperatures of nue, nuebar, nux in MeV.
         """
         raw = self.transport.solve_heavy(self.sources(temps), float(lam))
-        return self.transport.species(raw)
+        dsnb, total = self.transport.species(raw)
+        return (dsnb, dsnb.copy()) if lam == 0.0 else (dsnb, total)
 
 
 def consistent_solver(energy_MeV: np.ndarray, cosmology: Cosmology, sfr: str, options: dict,
