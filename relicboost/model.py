@@ -21,13 +21,21 @@ from .physics.cosmology import Cosmology
 from .physics.grids import GridSpec, build_grid
 from .physics.propagation import attenuated_dsnb, source_table, upscattered_partner
 from .physics.sources import DEFAULT_E_TOT_ERG, DEFAULT_TEMPERATURES_MEV, SPECIES, fermi_dirac_spectrum
-from .physics.validation import check_choice, check_positive
+from .physics.validation import check_choice, check_scalar_in_range
 
 #: Species that can be asked for: the three computed ones and the sum of six.
 SPECIES_NAMES = ("nue", "nuebar", "nux", "all")
 COMPONENTS = ("dsnb", "boosted", "total")
-#: Nuisance parameters that predict() accepts per call.
-NUISANCES = ("T_nue", "T_nuebar", "T_nux", "E_tot", "sfr_norm")
+#: Nuisance parameters that predict() accepts per call, with their allowed ranges
+#: (temperatures in MeV, E_tot in erg): wide enough for any supernova model, narrow
+#: enough that no spectrum under- or overflows.
+NUISANCE_RANGES: dict[str, tuple[float, float]] = {
+    "T_nue": (0.5, 50.0), "T_nuebar": (0.5, 50.0), "T_nux": (0.5, 50.0),
+    "E_tot": (1e50, 1e56), "sfr_norm": (1e-3, 1e3),
+}
+NUISANCES = tuple(NUISANCE_RANGES)
+#: Largest lambda accepted, MeV^-3 (far into saturation: every DSNB neutrino scatters at z ~ 0).
+LAM_MAX = 1e3
 _COMPUTED = tuple(SPECIES)  # ("nue", "nuebar", "nux")
 
 
@@ -128,7 +136,7 @@ class Model:
     def __init__(self, convention: str = "paper", sfr: str = "paper", T_nue: float = DEFAULT_TEMPERATURES_MEV["nue"],
                  T_nuebar: float = DEFAULT_TEMPERATURES_MEV["nuebar"], T_nux: float = DEFAULT_TEMPERATURES_MEV["nux"],
                  E_tot: float = DEFAULT_E_TOT_ERG, sfr_norm: float = 1.0, cosmology: Cosmology | None = None,
-                 energy_min: float = 0.01, points_per_decade: int = 60, n_z_fine: int = 161, z_max: float = 6.0,
+                 energy_min: float = 0.01, points_per_decade: int = 50, n_z_fine: int = 161, z_max: float = 6.0,
                  **options: Any) -> None:
         check_choice("convention", convention, tuple(PRESETS))
         self.convention = convention
@@ -140,7 +148,7 @@ class Model:
         self.grid_spec = GridSpec(energy_min=energy_min, points_per_decade=points_per_decade,
                                   n_z_fine=n_z_fine, z_max=z_max)
         self.grid = build_grid(self.grid_spec, self.cosmology, self.sfr, self.options["relic_dof"])
-        self._source = lru_cache(maxsize=64)(self._source_uncached)
+        self._sources = lru_cache(maxsize=32)(self._sources_uncached)
         if convention == "consistent":
             from .physics.transport import consistent_solver
             self._transport = consistent_solver(self.grid.energy, self.cosmology, self.sfr, self.options, z_max)
@@ -152,14 +160,13 @@ class Model:
 
     @staticmethod
     def _check_nuisances(values: dict) -> dict:
-        out = {}
-        for k, v in values.items():
-            out[k] = float(check_positive(k, v))
-        return out
+        return {k: check_scalar_in_range(k, v, *NUISANCE_RANGES[k]) for k, v in values.items()}
 
-    def _source_uncached(self, T: float) -> np.ndarray:
-        """Source table for one species at temperature T (MeV) for E_tot = 3e53 erg, sfr_norm = 1."""
-        return source_table(self.grid, lambda e: fermi_dirac_spectrum(e, T, DEFAULT_E_TOT_ERG))
+    def _sources_uncached(self, temperatures: tuple[float, ...]) -> np.ndarray:
+        """Source tables (species, z, E) at the temperatures (MeV) of nue, nuebar, nux,
+        for E_tot = 3e53 erg and sfr_norm = 1."""
+        return np.stack([source_table(self.grid, lambda e, T=T: fermi_dirac_spectrum(e, T, DEFAULT_E_TOT_ERG))
+                         for T in temperatures])
 
     def predict(self, lam: float = 0.0, **nuisances: float) -> Prediction:
         """Fluxes today for lambda = G_X^2 m_nu.
@@ -175,7 +182,7 @@ class Model:
         -------
         Prediction
         """
-        lam = float(check_positive("lam", lam, allow_zero=True))
+        lam = check_scalar_in_range("lam", lam, 0.0, LAM_MAX)
         unknown = set(nuisances) - set(NUISANCES)
         if unknown:
             raise ValueError(f"unknown parameter(s) {sorted(unknown)}; allowed: {NUISANCES}")
@@ -183,7 +190,7 @@ class Model:
         par.update(self._check_nuisances(nuisances))
         if self.convention == "consistent":
             return self._predict_consistent(lam, par)
-        src = np.stack([self._source(par[f"T_{s}"]) for s in _COMPUTED])
+        src = self._sources(tuple(par[f"T_{s}"] for s in _COMPUTED))
         dsnb_z = attenuated_dsnb(self.grid, src, lam, self.options["sigma_energy"])
         psi = upscattered_partner(self.grid, dsnb_z, lam)
         scale = par["E_tot"] / DEFAULT_E_TOT_ERG * par["sfr_norm"]

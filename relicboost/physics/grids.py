@@ -41,7 +41,7 @@ class GridSpec:
     """
 
     energy_min: float = 0.01
-    points_per_decade: int = 60
+    points_per_decade: int = 50
     n_z_fine: int = 161
     z_max: float = 6.0
 
@@ -76,8 +76,12 @@ class PropagationGrid:
     k_printed : numpy.ndarray
         Optical depth per unit (lambda E), MeV^2, from z = 0 to each fine node:
         tau(z, z') = lambda E (k(z') - k(z)) with sigma at the un-redshifted E (Eq. IV.10 as printed).
+    dk_printed : numpy.ndarray
+        d k_printed / du on the fine nodes, MeV^2.
     l_local : numpy.ndarray
         Same with the local energy: tau(z, z') = lambda E/(1+z) (l(z') - l(z)), MeV^2.
+    dl_local : numpy.ndarray
+        d l_local / du on the fine nodes, MeV^2.
     boost_weight : numpy.ndarray
         Simpson weight x c/H(z) n(z) (1+z) (hbar c)^2 on the coarse nodes, MeV^2:
         Eq. IV.11 is psi(E_C) = lambda int_{E_C} dE_D sum_m boost_weight_m Phi_D(z_m, E_D).
@@ -93,7 +97,9 @@ class PropagationGrid:
     h_u: float
     source_weight: np.ndarray = field(repr=False)
     k_printed: np.ndarray = field(repr=False)
+    dk_printed: np.ndarray = field(repr=False)
     l_local: np.ndarray = field(repr=False)
+    dl_local: np.ndarray = field(repr=False)
     boost_weight: np.ndarray = field(repr=False)
 
     @property
@@ -129,6 +135,7 @@ def build_grid(spec: GridSpec, cosmology: Cosmology, sfr: str, relic_dof: float)
     boost_weight = w * units.HBARC2_MEV2_CM2 * dh * (1.0 + zc) / cosmology.E(zc) * relic_number_density(zc, relic_dof)
     return PropagationGrid(
         spec=spec, cosmology=cosmology, sfr=sfr, relic_dof=float(relic_dof), energy=energy, h_lnE=h_lnE,
-        z_fine=z, h_u=h_u, source_weight=source_weight, k_printed=k_printed, l_local=l_local,
+        z_fine=z, h_u=h_u, source_weight=source_weight, k_printed=k_printed, dk_printed=dk_du,
+        l_local=l_local, dl_local=dk_du * zp1,
         boost_weight=boost_weight,
     )

@@ -7,8 +7,11 @@ import numpy as np
 
 
 def check_finite(name: str, value) -> np.ndarray:
-    """Raise ValueError unless every element of ``value`` is finite."""
-    arr = np.asarray(value, dtype=float)
+    """Raise ValueError unless ``value`` is numeric and every element is finite."""
+    try:
+        arr = np.asarray(value, dtype=float)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"{name} must be a finite number, got {value!r}") from exc
     if not np.all(np.isfinite(arr)):
         raise ValueError(f"{name} must be finite, got {value!r}")
     return arr
@@ -30,3 +33,14 @@ def check_choice(name: str, value: str, allowed: Iterable[str]) -> str:
     if value not in allowed:
         raise ValueError(f"{name} must be one of {allowed}, got {value!r}")
     return value
+
+
+def check_scalar_in_range(name: str, value, low: float, high: float) -> float:
+    """Raise ValueError unless ``value`` is one finite number in [low, high]; return it as float."""
+    arr = check_finite(name, value)
+    if arr.ndim != 0:
+        raise ValueError(f"{name} must be a single number, got an array of shape {arr.shape}")
+    x = float(arr)
+    if not (low <= x <= high):
+        raise ValueError(f"{name} must be in [{low:g}, {high:g}], got {value!r}")
+    return x

@@ -36,7 +36,7 @@ def test_limit_json_has_documented_keys_and_matches_flux_crossing(capsys):
 
 def test_run_card_sets_options_and_cli_overrides(tmp_path, capsys):
     card = tmp_path / "run.toml"
-    card.write_text('likelihood = "skiv"\nT_nuebar = 6.0\nT_nux = 7.0\ncl = 0.95\n')
+    card.write_text('likelihood = "skiv"\nT_nuebar = 6.8\nT_nux = 9.0\ncl = 0.95\n')
     out = run_json(capsys, ["limit", "--card", str(card), "--json"])
     assert out["cl"] == pytest.approx(0.95)
     out2 = run_json(capsys, ["limit", "--card", str(card), "--cl", "0.9", "--json"])
@@ -56,9 +56,13 @@ def test_run_card_rejects_unknown_key_and_wrong_type(tmp_path, capsys, text, wor
 
 def test_yaml_card_is_read(tmp_path, capsys):
     card = tmp_path / "run.yaml"
-    card.write_text("likelihood: skiv\nT_nuebar: 6.0\nT_nux: 7.0\n")
+    card.write_text("likelihood: skiv\nT_nuebar: 6.8\nT_nux: 9.0\n")
     out = run_json(capsys, ["limit", "--card", str(card), "--json"])
     assert out["lam_upper_MeV-3"] > 1.5e-11  # colder than the default 7/10 set (1.3e-11)
+    # the paper's cold set (6/7 MeV) never reaches the SK-IV limit: no upper limit, status says why
+    card.write_text("likelihood: skiv\nT_nuebar: 6.0\nT_nux: 7.0\n")
+    out = run_json(capsys, ["limit", "--card", str(card), "--json"])
+    assert out["lam_upper_MeV-3"] is None and "not excluded" in out["status"]
 
 
 def test_resume_and_force_are_exclusive(tmp_path, capsys):

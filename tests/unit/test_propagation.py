@@ -217,9 +217,6 @@ def test_convergence_halving_steps(model, refined, lam):
     assert sk < 5e-4
 
 
-@pytest.mark.xfail(strict=True, reason="default redshift grid (161 nodes) gives ~2% on the boosted spectrum "
-                   "above ~5 MeV at lam = 1e-9 (optical depth O(1) per step); n_z_fine = 321 or an "
-                   "exponentially fitted rule fixes it - remove this marker then")
 def test_convergence_halving_steps_lam_1e9(model, refined):
     worst, _ = _max_change(model, refined, 1e-9)
     assert worst < 3e-3
@@ -231,9 +228,6 @@ def test_sk_window_converged_at_lam_1e9(model, refined):
     assert _max_change(model, refined, 1e-9)[1] < 2.5e-2
 
 
-@pytest.mark.xfail(strict=True, reason="engine bug (reported): Simpson panels in propagation.attenuated_dsnb give "
-                   "Phi_D ~ (h/3) src when the optical depth per step >> 1, so psi grows ~ lam instead of "
-                   "saturating (x1.9 too high at lam = 1e-8 vs the quad reference 74.40 at 0.1 MeV)")
 def test_boosted_saturates_at_large_lam(model):
     """Eq. IV.10/IV.11 as printed: at large lam Phi_D ~ 1/lam, so psi = lam int n Phi_D tends to a
     lam-independent limit (nested-quad reference: psi(0.1 MeV) = 74.40 at lam = 1e-8 MeV^-3)."""
