@@ -29,7 +29,7 @@ flavour : {"none", "normal", "inverted"}
 theta12, theta13 : float
     Mixing angles in degrees (NuFIT 5.2: 33.41, 8.58).
 substeps : int
-    Redshift steps per energy-bin ratio (accuracy control, default 2).
+    Redshift steps per energy-bin ratio (accuracy control, default 3).
 """
 from __future__ import annotations
 
@@ -39,7 +39,7 @@ from .validation import check_choice, check_positive
 
 PRESETS: dict[str, dict[str, Any]] = {
     "paper": {"relic_dof": 2.0, "sharing": "democratic", "outgoing": "partner", "sigma_energy": "printed"},
-    "consistent": {"relic_dof": 6.0, "flavour": "normal", "theta12": 33.41, "theta13": 8.58, "substeps": 2},
+    "consistent": {"relic_dof": 6.0, "flavour": "normal", "theta12": 33.41, "theta13": 8.58, "substeps": 3},
 }
 
 CHOICES: dict[str, tuple[str, ...]] = {
