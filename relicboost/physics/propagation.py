@@ -107,18 +107,6 @@ def fitted_simpson_weights(t: np.ndarray) -> np.ndarray:
     for j in range(3):
         np.copyto(w[j], closed[j], where=~small)
     return w
-    large = ~small
-    ts = t[large]
-    e2 = np.exp(-2.0 * ts)
-    m0 = -np.expm1(-2.0 * ts) / ts
-    m1 = (1.0 - e2 * (1.0 + 2.0 * ts)) / ts**2
-    m2 = (2.0 - e2 * (2.0 + 4.0 * ts + 4.0 * ts**2)) / ts**3
-    w[0][large] = 0.5 * (m2 - 3.0 * m1 + 2.0 * m0)
-    w[1][large] = -(m2 - 2.0 * m1)
-    w[2][large] = 0.5 * (m2 - m1)
-    if small.any():
-        w[:, small] = fitted_simpson_weights(t[small])
-    return w
 
 
 def _fitted_blocks(src: np.ndarray, rate: np.ndarray, tau1: np.ndarray, tau2: np.ndarray, h: float) -> np.ndarray:

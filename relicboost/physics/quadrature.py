@@ -18,34 +18,6 @@ def simpson_weights(n: int, h: float) -> np.ndarray:
     return w * h / 3.0
 
 
-def reverse_cumulative_simpson_even(y: np.ndarray, h: float, axis: int = 0) -> np.ndarray:
-    """Integral from each even node to the last node, Simpson rule.
-
-    Parameters
-    ----------
-    y : numpy.ndarray
-        Integrand on ``n`` (odd) equally spaced nodes along ``axis``.
-    h : float
-        Node spacing.
-    axis : int
-        Integration axis.
-
-    Returns
-    -------
-    numpy.ndarray
-        Shape of ``y`` with ``axis`` reduced to ``(n + 1) // 2`` entries: the
-        integral from node ``2m`` to the last node (0 at the last node).
-    """
-    y = np.moveaxis(y, axis, 0)
-    n = y.shape[0]
-    if n < 3 or n % 2 == 0:
-        raise ValueError(f"need an odd number of nodes >= 3 along the axis, got {n}")
-    blocks = (h / 3.0) * (y[0:-2:2] + 4.0 * y[1:-1:2] + y[2::2])
-    out = np.zeros((blocks.shape[0] + 1,) + y.shape[1:])
-    out[:-1] = np.cumsum(blocks[::-1], axis=0)[::-1]
-    return np.moveaxis(out, 0, axis)
-
-
 def cumulative_simpson_uniform(y: np.ndarray, h: float, axis: int = -1) -> np.ndarray:
     """Integral from the first node to every node, third-order accurate.
 

@@ -235,3 +235,21 @@ def test_boosted_saturates_at_large_lam(model):
     b = [model.predict(lam=x).flux("nuebar", "boosted")[i] for x in (1e-8, 1e-6, 1e-3)]
     assert b[0] == pytest.approx(74.40, rel=0.02)
     assert b[2] / b[1] < 1.05
+
+
+# ----------------------------------------------------------------- exponentially fitted Simpson weights
+@pytest.mark.parametrize("t", [0.0, 1e-6, 0.05, 0.0999, 0.1, 0.5, 3.0, 40.0])
+def test_fitted_simpson_weights_integrate_exp_times_quadratics_exactly(t):
+    """w_j(t) = int_0^2 L_j(s) e^{-ts} ds: check against scipy quad for each Lagrange basis polynomial,
+    on both sides of the series/closed-form switch at t = 0.1; t = 0 gives Simpson's 1/3, 4/3, 1/3."""
+    from scipy.integrate import quad
+
+    from relicboost.physics.propagation import fitted_simpson_weights
+
+    basis = (lambda s: 0.5 * (s - 1) * (s - 2), lambda s: -s * (s - 2), lambda s: 0.5 * s * (s - 1))
+    w = fitted_simpson_weights(np.array([t]))[:, 0]
+    for j, L in enumerate(basis):
+        ref = quad(lambda s: L(s) * np.exp(-t * s), 0.0, 2.0, epsabs=1e-14, epsrel=1e-13)[0]
+        assert w[j] == pytest.approx(ref, rel=1e-9, abs=1e-13)
+    if t == 0.0:
+        np.testing.assert_allclose(w, [1 / 3, 4 / 3, 1 / 3], rtol=1e-14)
