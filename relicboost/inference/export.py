@@ -286,7 +286,8 @@ def contour_hepdata_tables(frame: pd.DataFrame, location: str = "relicboost outp
         short = f"{tag} upper limit" if g_col == "g_upper" else f"isocontour lam {lam:.3g}"
         tables.append(
             HEPDataTable(
-                name=f"{med} {short}"[:64],
+                # hepdata_lib derives file names from table names: no path separators
+                name=re.sub(r"[^A-Za-z0-9 ._()+=-]", "-", f"{med} {short}")[:64],
                 description=(
                     f"Coupling g versus mediator mass M for a {med} mediator, {what}, "
                     "heavy-mediator mapping lam = g^4 m_nu / (8 pi M^4) (arXiv:2204.11885 Eq. II.5); "

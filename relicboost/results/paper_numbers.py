@@ -114,7 +114,8 @@ def skiv_limits() -> pd.DataFrame:
                  "convention": res.convention})
     frame = pd.DataFrame(rows)
     # not excluded within the scan range -> "inf" (the status column says why)
-    frame["lam_upper_90CL_MeV-3"] = [f"{v:.6g}" if v is not None else "inf" for v in frame["lam_upper_90CL_MeV-3"]]
+    frame["lam_upper_90CL_MeV-3"] = [f"{v:.6g}" if np.isfinite(v) else "inf"
+                                     for v in frame["lam_upper_90CL_MeV-3"].astype(float)]
     return frame
 
 
@@ -139,13 +140,56 @@ def resnova_forecasts() -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def resnova_expected_limits(years: tuple[float, ...] = (1.0, 10.0)) -> pd.DataFrame:
+    """Median expected 90% C.L. upper limits on lam with +-1, +-2 sigma bands (Asimov, lam = 0 data)."""
+    from relicboost.data.loader import load_table
+
+    rows = []
+    for phase in load_table("resnova_phases")["phase"]:
+        for yr in years:
+            rn = likelihoods.RESNOVA.from_phase(str(phase), years=yr)
+            res = upper_limit(None, asimov=problem_for(rn, free=()))
+            row = {"phase": phase, "years": yr, "exposure_ton_yr": rn.exposure_ton_yr,
+                   "threshold_keV": rn.threshold_keV}
+            for band, lam in res.expected.items():
+                row[f"expected_{band}_lam_upper_90CL_MeV-3"] = f"{lam:.4g}"
+            rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def skiv_contours(limits: pd.DataFrame, M_MeV: np.ndarray | None = None) -> pd.DataFrame:
+    """SK-IV 90% C.L. upper limits on g(M), scalar and vector, from the lam limits of :func:`skiv_limits`."""
+    from relicboost.inference.contours import limit_contour
+
+    M = np.geomspace(1e-2, 1e4, 121) if M_MeV is None else np.asarray(M_MeV, dtype=float)
+    lams = {("SK-IV nuisances profiled" if n != "fixed" else f"SK-IV {t} fixed"): float(v)
+            for t, n, v in zip(limits["temperatures"], limits["nuisances"], limits["lam_upper_90CL_MeV-3"])
+            if v != "inf"}
+    return limit_contour(lams, M, cl=0.90)
+
+
 def write_tables(outdir: Path) -> list[Path]:
-    """Write paper_numbers.csv, skiv_limits.csv and resnova_forecast.csv into ``outdir``."""
+    """Write the quoted-number, SK-IV limit/contour and RES-NOVA tables into ``outdir``.
+
+    With the optional extra ``hepdata`` installed, the SK-IV (g, M) contours are also
+    written as a validated HEPData submission (``outdir/hepdata``).
+    """
+    from relicboost.inference.export import RunDirectory, contour_hepdata_tables
+
     outdir = Path(outdir)
     head = {"convention": "paper", "reference": "Das, Perez-Gonzalez, Sen, arXiv:2204.11885"}
+    limits = skiv_limits()
+    contours = skiv_contours(limits)
     out = []
     for name, frame, extra in (("paper_numbers.csv", paper_numbers(), {}),
-                               ("skiv_limits.csv", skiv_limits(), {"CL": "0.90"}),
-                               ("resnova_forecast.csv", resnova_forecasts(), {})):
+                               ("skiv_limits.csv", limits, {"CL": "0.90"}),
+                               ("skiv_contours.csv", contours, {"CL": "0.90", "m_nu_eV": 0.05}),
+                               ("resnova_forecast.csv", resnova_forecasts(), {}),
+                               ("resnova_expected_limits.csv", resnova_expected_limits(), {"CL": "0.90"})):
         out.append(atomic_write_text(outdir / name, table_csv(frame, {**head, **extra})))
+    try:
+        out.append(RunDirectory(outdir).write_hepdata(contour_hepdata_tables(contours),
+                                                      comment="relicboost: SK-IV 90% C.L. limits on (g, M)"))
+    except ImportError:
+        pass  # optional extra not installed: the CSV above carries the same numbers
     return out

@@ -205,3 +205,19 @@ def test_make_fig1_writes_png_pdf_csv(tmp_path):
     np.testing.assert_allclose(t["g"], [g_by_hand(l, m) for l, m in zip(t["lam_MeV-3"], t["M_MeV"])],
                                rtol=1e-14)
     np.testing.assert_array_equal(t["heavy_limit_valid"], t["M_MeV"] > 0.01 * (1 + 1e-9))
+
+
+def test_hepdata_table_names_with_path_separators_are_sanitised(tmp_path):
+    """Limit labels such as 'T7/10' must not become sub-directories of the submission."""
+    pytest.importorskip("hepdata_lib")
+    pytest.importorskip("hepdata_validator")
+    import numpy as np
+
+    from relicboost.inference.contours import limit_contour
+    from relicboost.inference.export import RunDirectory, contour_hepdata_tables
+
+    frame = limit_contour({"SK-IV T7/10": 1.3e-11}, np.geomspace(0.1, 10, 5), cl=0.9)
+    tables = contour_hepdata_tables(frame)
+    assert all("/" not in t.name for t in tables)
+    out = RunDirectory(tmp_path).write_hepdata(tables, comment="test")
+    assert len(list(out.glob("*.yaml"))) == len(tables) + 1  # + submission.yaml
