@@ -112,3 +112,22 @@ def test_console_script_help():
     for sub in ("reproduce", "limit", "scan", "sample", "forecast", "export", "bib"):
         res = subprocess.run(cmd + [sub, "--help"], capture_output=True, text=True, timeout=60)
         assert res.returncode == 0 and "usage" in res.stdout
+
+
+def test_sample_writes_run_and_resumes_to_total_steps(tmp_path, capsys):
+    """`relicboost sample`: chain file, corner plot, result.json; --resume extends to the TOTAL --nsteps."""
+    import h5py
+
+    out = tmp_path / "s"
+    base = ["sample", "--outdir", str(out), "--nwalkers", "8", "--seed", "3", "--quiet", "--json"]
+    assert main(base + ["--nsteps", "20"]) == 0
+    capsys.readouterr()
+    with h5py.File(out / "chain.h5", "r") as f:
+        assert f["mcmc"]["chain"].shape[:2] == (20, 8)
+    assert main(base + ["--nsteps", "20"]) == 2  # exists: needs --resume or --force
+    assert "resume" in capsys.readouterr().err
+    assert main(base + ["--nsteps", "30", "--resume"]) == 0
+    info = json.loads(capsys.readouterr().out)
+    assert info["nsteps"] == 30 and info["seed"] == 3
+    for name in ("corner.png", "corner.pdf", "result.json", "config.yaml"):
+        assert (out / name).is_file(), name
