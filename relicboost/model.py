@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from ._runtime import tune_allocator
 from .physics import detection
 from .physics.conventions import PRESETS, resolve_options
 from .physics.cosmology import Cosmology
@@ -139,6 +140,7 @@ class Model:
                  energy_min: float = 0.01, points_per_decade: int = 50, n_z_fine: int = 161, z_max: float = 6.0,
                  **options: Any) -> None:
         check_choice("convention", convention, tuple(PRESETS))
+        tune_allocator()  # keep temporaries on the heap: ~3x faster predict (relicboost/_runtime.py)
         self.convention = convention
         self.options = resolve_options(convention, options)
         self.sfr = check_choice("sfr", sfr, ("paper", "yuksel2008"))
