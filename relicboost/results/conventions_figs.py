@@ -209,8 +209,8 @@ def gm_plane_figure(outdir: Path, progress: bool = True) -> list[Path]:
     return _save(fig, outdir, "conventions_gM") + [csv]
 
 
-def make_convention_figs(outdir: Path) -> list[Path]:
+def make_convention_figs(outdir: Path, progress: bool = True) -> list[Path]:
     """Write every conventions figure and table into ``outdir``; returns the files written."""
     outdir = Path(outdir)
     outdir.mkdir(parents=True, exist_ok=True)
-    return spectrum_figure(outdir) + sk_window_figure(outdir) + gm_plane_figure(outdir)
+    return spectrum_figure(outdir) + sk_window_figure(outdir) + gm_plane_figure(outdir, progress=progress)

@@ -15,13 +15,15 @@ atomically, into the output folder):
 from __future__ import annotations
 
 import importlib
+import inspect
+import sys
 from pathlib import Path
 from typing import Callable
 
 from tqdm import tqdm
 
-#: (label, module, function) of each step; every function takes the output folder and
-#: returns the list of files it wrote.
+#: (label, module, function) of each step; every function takes the output folder (and
+#: ``progress`` if it has long loops) and returns the list of files it wrote.
 STEPS: tuple[tuple[str, str, str], ...] = (
     ("Fig. 1", "relicboost.results.fig1", "make_fig1"),
     ("Fig. 2", "relicboost.results.fig2_3", "make_fig2"),
@@ -46,6 +48,14 @@ def reproduce(outdir: Path = Path("results"), progress: bool = True) -> list[Pat
     bar = tqdm(STEPS, desc="reproduce", disable=not progress, unit="step")
     for label, module, func in bar:
         bar.set_postfix_str(label)
-        out = _step(module, func)(outdir)
+        step = _step(module, func)
+        kwargs = {"progress": progress} if "progress" in inspect.signature(step).parameters else {}
+        out = step(outdir, **kwargs)
         written.extend([out] if isinstance(out, Path) else list(out))
+    from relicboost.inference.export import RunDirectory
+
+    files = sorted(str(Path(p).relative_to(outdir)) for p in written)
+    written.append(RunDirectory(outdir).write_result(
+        {"job": "relicboost reproduce", "steps": [label for label, _, _ in STEPS], "files": files},
+        seed=None, convergence=None, argv=sys.argv))
     return written
