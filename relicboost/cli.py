@@ -200,6 +200,7 @@ def cmd_scan(args: argparse.Namespace) -> int:
 
     from relicboost.inference import profile_likelihood
     from relicboost.inference.export import RunDirectory
+    from relicboost.physics.detection import SK_THRESHOLD_MEV
 
     like, free = build_likelihood(args)
     problem = _problem(args, like, free)
@@ -207,8 +208,8 @@ def cmd_scan(args: argparse.Namespace) -> int:
     prof = profile_likelihood(problem, grid)
     frame = prof.to_frame()
     model = problem.model
-    frame["nuebar_flux_above_17.3MeV_cm-2_s-1"] = [
-        model.predict(lam=10.0**g, **_fixed(args, free)).integrated_flux("nuebar", 17.3) for g in grid]
+    frame[f"nuebar_flux_above_{SK_THRESHOLD_MEV:g}MeV_cm-2_s-1"] = [
+        model.predict(lam=10.0**g, **_fixed(args, free)).integrated_flux("nuebar", SK_THRESHOLD_MEV) for g in grid]
     if args.outdir:
         run = RunDirectory(Path(args.outdir))
         run.write_config(_config(args))

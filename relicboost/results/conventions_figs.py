@@ -27,14 +27,13 @@ from scipy.optimize import brentq
 from tqdm import tqdm
 
 from relicboost import Model
-from relicboost.data import load_table
 from relicboost.physics.interactions import coupling_from_lam, heavy_mediator_min_mass_MeV
 from relicboost.physics.light_mediator import light_mediator_fluxes
-from relicboost.physics.detection import integrated_flux
+from relicboost.physics.detection import SK_THRESHOLD_MEV, integrated_flux
 from relicboost.physics.transport import consistent_solver
+from relicboost.results.fig2_3 import sk_integrated_limit
 from relicboost.results.io import atomic_savefig, atomic_write_csv
 
-SK_THRESHOLD_MEV: float = 17.3
 SPECTRUM_LAMS: tuple[float, ...] = (1e-11, 1e-10, 1e-9)
 COLORS: dict[float, str] = {1e-11: "#b8860b", 1e-10: "#00897b", 1e-9: "#6a1b9a"}
 TEMPERATURE_SETS: tuple[tuple[float, float], ...] = ((7.0, 10.0), (6.0, 7.0))
@@ -59,10 +58,6 @@ def _figure(ncols: int, width: float = 11.0, height: float = 4.2):
 
 def _save(fig, outdir: Path, stem: str) -> list[Path]:
     return [atomic_savefig(fig, outdir / f"{stem}.png"), atomic_savefig(fig, outdir / f"{stem}.pdf")]
-
-
-def _sk_limit() -> float:
-    return float(load_table("sk4_integrated_limit", ["limit_cm-2_s-1"])["limit_cm-2_s-1"].iloc[0])
 
 
 def spectrum_figure(outdir: Path) -> list[Path]:
@@ -111,7 +106,7 @@ def _crossing(lams: np.ndarray, flux: np.ndarray, limit: float) -> float:
 
 def sk_window_figure(outdir: Path) -> list[Path]:
     """SK-window anti-nu_e flux vs lam in both conventions (PNG, PDF, CSV)."""
-    limit = _sk_limit()
+    limit = sk_integrated_limit()
     fig, axes = _figure(2)
     rows = []
     for ax, conv in zip(axes, ("paper", "consistent")):
@@ -145,7 +140,7 @@ def sk_window_figure(outdir: Path) -> list[Path]:
 
 def _paper_sk_crossing(T: tuple[float, float]) -> float:
     m = Model(convention="paper")
-    f = lambda x: m.predict(10**x, T_nuebar=T[0], T_nux=T[1]).integrated_flux("nuebar", SK_THRESHOLD_MEV) - _sk_limit()
+    f = lambda x: m.predict(10**x, T_nuebar=T[0], T_nux=T[1]).integrated_flux("nuebar", SK_THRESHOLD_MEV) - sk_integrated_limit()
     return float(10 ** brentq(f, -14, -7, xtol=1e-4))
 
 

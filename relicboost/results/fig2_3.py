@@ -23,10 +23,7 @@ written to a temporary name and renamed (:func:`os.replace`).
 """
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 import pandas as pd
@@ -36,8 +33,8 @@ from scipy.optimize import brentq
 
 from relicboost import Model
 from relicboost.data import list_tables, load_table
-
-SK_THRESHOLD_MEV: float = 17.3
+from relicboost.inference.export import atomic_path
+from relicboost.physics.detection import SK_THRESHOLD_MEV
 FIG2_LAMS: tuple[float, ...] = (1e-9, 1e-10, 1e-11, 1e-12)
 FIG2_COLORS: dict[float, str] = {1e-9: "#6a1b9a", 1e-10: "#00897b", 1e-11: "#b8860b", 1e-12: "#b39ddb"}
 FIG2_BAND_T_NUEBAR: tuple[float, float] = (6.0, 7.0)
@@ -49,17 +46,10 @@ SK_TABLE_LAMS: tuple[float, ...] = (0.0, 1e-12, 3e-12, 1e-11, 3e-11, 1e-10, 3e-1
 
 
 # ----------------------------------------------------------------- atomic output
-def _atomic(path: Path, write: Callable[[Path], None]) -> Path:
+def _atomic(path: Path, write) -> Path:
     """Call ``write(tmp)`` on a temporary file next to ``path`` and rename it to ``path``."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=path.suffix, dir=path.parent)
-    os.close(fd)
-    try:
-        write(Path(tmp))
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_path(path) as tmp:
+        write(tmp)
     return path
 
 
@@ -88,9 +78,12 @@ def _limits(name: str) -> pd.DataFrame | None:
 
 
 def sk_integrated_limit() -> float:
-    """SK 90% C.L. limit on the anti-nu_e flux above 17.3 MeV, cm^-2 s^-1 (from relicboost.data; 2.7 if absent)."""
-    t = _limits("sk4_integrated_limit")
-    return 2.7 if t is None else float(t["limit_cm-2_s-1"].iloc[0])
+    """SK-IV 90% C.L. limit on the anti-nu_e flux above 17.3 MeV, cm^-2 s^-1.
+
+    Read from the shipped table ``sk4_integrated_limit`` (Abe et al., PRD 104 (2021) 122002).
+    """
+    t = load_table("sk4_integrated_limit", ["limit_cm-2_s-1"])
+    return float(t["limit_cm-2_s-1"].iloc[0])
 
 
 def sk_window_flux(model: Model, lam: float, component: str = "total", **nuisances: float) -> float:
