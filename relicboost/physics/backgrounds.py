@@ -31,7 +31,7 @@ from functools import lru_cache
 import numpy as np
 
 from ..data.loader import load_table
-from .targets import ELECTRON_MASS_MEV
+from .units import ELECTRON_MASS_MEV
 
 #: Atmospheric upper neutrino-energy cut that reproduces the paper's numbers (MeV).
 ATM_EMAX_PAPER_MEV: float = 200.0

@@ -42,7 +42,7 @@ from scipy.special import erfc
 from . import backgrounds as _bg
 from .backgrounds import ATM_EMAX_PAPER_MEV, background_flux
 from .form_factors import helm_form_factor_sq
-from .targets import Isotope, Target, natural_lead
+from .targets import SIN2_THETA_W_DEFAULT, Isotope, Target, max_recoil_keV, natural_lead
 from .units import G_F_MEV2, HBARC2_MEV2_CM2, KEV_MEV, YEAR_S
 
 __all__ = [
@@ -99,12 +99,6 @@ class DetectorResponse:
 
 # --------------------------------------------------------------------------- kinematics, cross section
 
-def max_recoil_keV(energy_MeV, mass_MeV: float) -> np.ndarray:
-    """Kinematic end point 2 E^2 / (m_N + 2 E) in keV for neutrino energy ``energy_MeV`` (MeV)."""
-    e = np.asarray(energy_MeV, dtype=float)
-    return 2.0 * e * e / (mass_MeV + 2.0 * e) / KEV_MEV
-
-
 def min_neutrino_energy_MeV(recoil_keV, mass_MeV: float) -> np.ndarray:
     """Smallest neutrino energy (MeV) that can give a recoil of ``recoil_keV`` keV."""
     t = np.asarray(recoil_keV, dtype=float) * KEV_MEV
@@ -122,7 +116,7 @@ def _prefactor(recoil_keV: np.ndarray, iso: Isotope, sin2_theta_w: float, form_f
 
 
 def differential_cross_section(energy_MeV, recoil_keV, isotope: Isotope,
-                               sin2_theta_w: float = 0.2387, form_factor: bool = True) -> np.ndarray:
+                               sin2_theta_w: float = SIN2_THETA_W_DEFAULT, form_factor: bool = True) -> np.ndarray:
     """CEvNS dsigma/dE_R per nucleus, cm^2 keV^-1 (zero beyond the kinematic end point).
 
     Parameters
@@ -147,7 +141,7 @@ def differential_cross_section(energy_MeV, recoil_keV, isotope: Isotope,
     return ds * HBARC2_MEV2_CM2 * KEV_MEV
 
 
-def total_cross_section(energy_MeV, isotope: Isotope, sin2_theta_w: float = 0.2387,
+def total_cross_section(energy_MeV, isotope: Isotope, sin2_theta_w: float = SIN2_THETA_W_DEFAULT,
                         form_factor: bool = True, n_points: int = 96) -> np.ndarray:
     """Total CEvNS cross section per nucleus, cm^2 (Gauss-Legendre over 0 <= E_R <= E_R,max).
 

@@ -14,12 +14,29 @@ from functools import lru_cache
 import numpy as np
 
 from ..data.loader import load_table
-from .units import AMU_MEV, TON_IN_AMU
+from .units import AMU_MEV, ELECTRON_MASS_MEV, KEV_MEV, TON_IN_AMU
 
-#: Electron mass in MeV (CODATA 2018), used to turn atomic into nuclear masses.
-ELECTRON_MASS_MEV: float = 0.51099895
 #: Default weak mixing angle sin^2(theta_W) for CEvNS (common low-energy choice; PDG 0.23857).
 SIN2_THETA_W_DEFAULT: float = 0.2387
+
+
+def max_recoil_keV(energy_MeV, mass_MeV: float) -> np.ndarray:
+    """Kinematic end point 2 E^2 / (m_N + 2 E) in keV for neutrino energy ``energy_MeV`` (MeV).
+
+    Parameters
+    ----------
+    energy_MeV : array_like
+        Neutrino energy, MeV.
+    mass_MeV : float
+        Nuclear mass m_N, MeV.
+
+    Returns
+    -------
+    numpy.ndarray
+        Largest nuclear recoil energy, keV.
+    """
+    e = np.asarray(energy_MeV, dtype=float)
+    return 2.0 * e * e / (mass_MeV + 2.0 * e) / KEV_MEV
 
 
 @dataclass(frozen=True)
@@ -103,7 +120,7 @@ class Target:
     def max_recoil_keV(self, energy_MeV: float) -> float:
         """Largest recoil energy (keV) any isotope can receive from a neutrino of ``energy_MeV``."""
         m = min(i.nuclear_mass_MeV for i in self.isotopes)
-        return float(2.0 * energy_MeV**2 / (m + 2.0 * energy_MeV) * 1e3)
+        return float(max_recoil_keV(energy_MeV, m))
 
 
 @lru_cache(maxsize=8)

@@ -33,6 +33,8 @@ G_F_MEV2: float = 1.1663787e-11
 #: electron-volt and keV in MeV.
 EV_MEV: float = 1e-6
 KEV_MEV: float = 1e-3
+#: electron mass in MeV (CODATA 2018).
+ELECTRON_MASS_MEV: float = 0.51099895
 #: atomic mass unit in MeV.
 AMU_MEV: float = 931.49410242
 #: metric ton in atomic mass units (1e6 g / (1.66053906660e-24 g)).
