@@ -38,6 +38,7 @@ import h5py
 import numpy as np
 from iminuit import Minuit
 
+from .export import atomic_path
 from .problem import Problem
 
 _META = "relicboost"
@@ -270,15 +271,9 @@ class SamplingResult:
 
 
 def _atomic_write(path: Path, write) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    try:
+    """Call ``write(tmp)`` on a temporary file next to ``path``, then rename it onto ``path``."""
+    with atomic_path(path) as tmp:
         write(tmp)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
     return path
 
 
