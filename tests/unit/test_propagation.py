@@ -13,7 +13,6 @@ benchmarks/bench_physics.py).
 """
 from __future__ import annotations
 
-import math
 import sys
 from pathlib import Path
 
