@@ -37,6 +37,7 @@ from functools import lru_cache
 from typing import Callable
 
 import numpy as np
+from numpy.typing import ArrayLike
 from scipy.special import erfc
 
 from . import backgrounds as _bg
@@ -99,7 +100,7 @@ class DetectorResponse:
 
 # --------------------------------------------------------------------------- kinematics, cross section
 
-def min_neutrino_energy_MeV(recoil_keV, mass_MeV: float) -> np.ndarray:
+def min_neutrino_energy_MeV(recoil_keV: ArrayLike, mass_MeV: float) -> np.ndarray:
     """Smallest neutrino energy (MeV) that can give a recoil of ``recoil_keV`` keV."""
     t = np.asarray(recoil_keV, dtype=float) * KEV_MEV
     return 0.5 * (t + np.sqrt(t * t + 2.0 * mass_MeV * t))
@@ -115,7 +116,7 @@ def _prefactor(recoil_keV: np.ndarray, iso: Isotope, sin2_theta_w: float, form_f
     return k * helm_form_factor_sq(q, iso.A)
 
 
-def differential_cross_section(energy_MeV, recoil_keV, isotope: Isotope,
+def differential_cross_section(energy_MeV: ArrayLike, recoil_keV: ArrayLike, isotope: Isotope,
                                sin2_theta_w: float = SIN2_THETA_W_DEFAULT, form_factor: bool = True) -> np.ndarray:
     """CEvNS dsigma/dE_R per nucleus, cm^2 keV^-1 (zero beyond the kinematic end point).
 
@@ -141,7 +142,7 @@ def differential_cross_section(energy_MeV, recoil_keV, isotope: Isotope,
     return ds * HBARC2_MEV2_CM2 * KEV_MEV
 
 
-def total_cross_section(energy_MeV, isotope: Isotope, sin2_theta_w: float = SIN2_THETA_W_DEFAULT,
+def total_cross_section(energy_MeV: ArrayLike, isotope: Isotope, sin2_theta_w: float = SIN2_THETA_W_DEFAULT,
                         form_factor: bool = True, n_points: int = 96) -> np.ndarray:
     """Total CEvNS cross section per nucleus, cm^2 (Gauss-Legendre over 0 <= E_R <= E_R,max).
 
@@ -318,7 +319,8 @@ def _as_points(x, name: str) -> tuple:
 
 # --------------------------------------------------------------------------- array-level API
 
-def recoil_spectrum_from_flux(energy_MeV, flux, recoil_keV, target: Target | None = None,
+def recoil_spectrum_from_flux(energy_MeV: ArrayLike, flux: ArrayLike, recoil_keV: ArrayLike,
+                              target: Target | None = None,
                               response: DetectorResponse | None = None) -> np.ndarray:
     """CEvNS recoil spectrum dR/dE_R of a flux, events / (ton yr keV).
 
@@ -343,7 +345,7 @@ def recoil_spectrum_from_flux(energy_MeV, flux, recoil_keV, target: Target | Non
     return (op @ f).reshape(shape)
 
 
-def counts_from_flux(energy_MeV, flux, threshold_keV, target: Target | None = None,
+def counts_from_flux(energy_MeV: ArrayLike, flux: ArrayLike, threshold_keV: ArrayLike, target: Target | None = None,
                      response: DetectorResponse | None = None) -> np.ndarray:
     """CEvNS events above thresholds, N(>E_th) = int_{E_th} dR/dE_R dE_R, events / (ton yr).
 
@@ -387,7 +389,8 @@ def cevns_flux(p, component: str = "total", boosted_channels: int | None = None)
     return out
 
 
-def recoil_spectrum(p, component: str = "total", recoil_keV=None, boosted_channels: int | None = None,
+def recoil_spectrum(p, component: str = "total", recoil_keV: ArrayLike | None = None,
+                    boosted_channels: int | None = None,
                     target: Target | None = None, response: DetectorResponse | None = None) -> np.ndarray:
     """Recoil spectrum of a :class:`~relicboost.model.Prediction` component, events / (ton yr keV).
 
@@ -408,7 +411,7 @@ def recoil_spectrum(p, component: str = "total", recoil_keV=None, boosted_channe
                                      target, response)
 
 
-def counts(p, component: str = "total", threshold_keV=1.0, boosted_channels: int | None = None,
+def counts(p, component: str = "total", threshold_keV: ArrayLike = 1.0, boosted_channels: int | None = None,
            target: Target | None = None, response: DetectorResponse | None = None) -> np.ndarray:
     """CEvNS events above thresholds for a Prediction component, events / (ton yr).
 
@@ -418,7 +421,7 @@ def counts(p, component: str = "total", threshold_keV=1.0, boosted_channels: int
                             target, response)
 
 
-def background_recoil_spectrum(name: str, recoil_keV, atm_emax_MeV: float | None = ATM_EMAX_PAPER_MEV,
+def background_recoil_spectrum(name: str, recoil_keV: ArrayLike, atm_emax_MeV: float | None = ATM_EMAX_PAPER_MEV,
                                target: Target | None = None,
                                response: DetectorResponse | None = None) -> np.ndarray:
     """Recoil spectrum of a background ("solar-8B", "solar-hep", "atmospheric", "solar",
@@ -427,7 +430,7 @@ def background_recoil_spectrum(name: str, recoil_keV, atm_emax_MeV: float | None
                for n in _bg.check_name(name))
 
 
-def background_counts(name: str, threshold_keV=1.0, atm_emax_MeV: float | None = ATM_EMAX_PAPER_MEV,
+def background_counts(name: str, threshold_keV: ArrayLike = 1.0, atm_emax_MeV: float | None = ATM_EMAX_PAPER_MEV,
                       target: Target | None = None, response: DetectorResponse | None = None) -> np.ndarray:
     """Background events above thresholds, events / (ton yr); names as in
     :func:`background_recoil_spectrum`."""

@@ -8,6 +8,7 @@ derivative, E * flux, is known at the nodes) for limits between nodes.
 from __future__ import annotations
 
 import numpy as np
+from numpy.typing import ArrayLike
 from scipy.interpolate import CubicHermiteSpline
 
 from .quadrature import cumulative_simpson_uniform
@@ -59,7 +60,7 @@ def integrated_flux(energy_MeV: np.ndarray, flux: np.ndarray, emin: float, emax:
     return float(c(hi) - c(lo))
 
 
-def binned_flux(energy_MeV: np.ndarray, flux: np.ndarray, edges_MeV) -> np.ndarray:
+def binned_flux(energy_MeV: np.ndarray, flux: np.ndarray, edges_MeV: ArrayLike) -> np.ndarray:
     """Mean differential flux in each bin, cm^-2 s^-1 MeV^-1.
 
     Parameters

@@ -13,6 +13,7 @@ Momentum transfer q in MeV (natural units); the fm -> MeV^-1 conversion uses
 from __future__ import annotations
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from .units import FM_INV_MEV
 
@@ -29,7 +30,7 @@ def helm_radius_fm(A: float) -> float:
     return float(np.sqrt(c * c + 7.0 / 3.0 * np.pi**2 * HELM_A_FM**2 - 5.0 * HELM_S_FM**2))
 
 
-def helm_form_factor(q_MeV, A: float) -> np.ndarray:
+def helm_form_factor(q_MeV: ArrayLike, A: float) -> np.ndarray:
     """Helm form factor F(q) (dimensionless, F(0) = 1).
 
     Parameters
@@ -56,7 +57,7 @@ def helm_form_factor(q_MeV, A: float) -> np.ndarray:
     return 3.0 * j1_over_x * np.exp(-0.5 * qs * qs)
 
 
-def helm_form_factor_sq(q_MeV, A: float) -> np.ndarray:
+def helm_form_factor_sq(q_MeV: ArrayLike, A: float) -> np.ndarray:
     """Squared Helm form factor F^2(q) (what enters the CEvNS rate)."""
     f = helm_form_factor(q_MeV, A)
     return f * f

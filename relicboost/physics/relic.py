@@ -10,6 +10,7 @@ neutrinos and antineutrinos (~338 cm^-3).
 from __future__ import annotations
 
 import numpy as np
+from numpy.typing import ArrayLike
 from scipy.special import zeta
 
 from . import units
@@ -24,7 +25,7 @@ def relic_temperature_MeV(T_K: float = T_CNB_K) -> float:
     return float(units.kelvin_to_mev(T_K))
 
 
-def relic_number_density(z=0.0, dof: float = 2.0, T_K: float = T_CNB_K) -> np.ndarray:
+def relic_number_density(z: ArrayLike = 0.0, dof: float = 2.0, T_K: float = T_CNB_K) -> np.ndarray:
     """Physical number density of relic neutrinos.
 
     Parameters

@@ -12,6 +12,7 @@ so that int E F(E) dE = E_tot / 6 and <E> = (7 pi^4 / (180 zeta(3))) T
 from __future__ import annotations
 
 import numpy as np
+from numpy.typing import ArrayLike
 from scipy.special import expit
 
 from . import units
@@ -25,7 +26,7 @@ DEFAULT_TEMPERATURES_MEV: dict[str, float] = {"nue": 6.6, "nuebar": 7.0, "nux": 
 DEFAULT_E_TOT_ERG: float = 3e53
 
 
-def fermi_dirac_spectrum(energy_MeV, T_MeV: float, E_tot_erg: float = DEFAULT_E_TOT_ERG) -> np.ndarray:
+def fermi_dirac_spectrum(energy_MeV: ArrayLike, T_MeV: float, E_tot_erg: float = DEFAULT_E_TOT_ERG) -> np.ndarray:
     """Number spectrum of one species emitted by one supernova.
 
     Parameters

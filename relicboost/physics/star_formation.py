@@ -25,6 +25,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from .validation import check_choice
 
@@ -51,7 +52,7 @@ SFR_MODELS: dict[str, SFRParameters] = {
 }
 
 
-def ccsn_rate(z, sfr: str = "paper") -> np.ndarray:
+def ccsn_rate(z: ArrayLike, sfr: str = "paper") -> np.ndarray:
     """Comoving core-collapse supernova rate density.
 
     Parameters

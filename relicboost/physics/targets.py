@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from ..data.loader import load_table
 from .units import AMU_MEV, ELECTRON_MASS_MEV, KEV_MEV, TON_IN_AMU
@@ -20,7 +21,7 @@ from .units import AMU_MEV, ELECTRON_MASS_MEV, KEV_MEV, TON_IN_AMU
 SIN2_THETA_W_DEFAULT: float = 0.2387
 
 
-def max_recoil_keV(energy_MeV, mass_MeV: float) -> np.ndarray:
+def max_recoil_keV(energy_MeV: ArrayLike, mass_MeV: float) -> np.ndarray:
     """Kinematic end point 2 E^2 / (m_N + 2 E) in keV for neutrino energy ``energy_MeV`` (MeV).
 
     Parameters

@@ -10,6 +10,7 @@ Sources: CODATA 2018 (hbar c, k_B), PDG 2022 (G_F, parsec, Julian year).
 from __future__ import annotations
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 #: hbar * c in MeV cm (CODATA 2018).
 HBARC_MEV_CM: float = 1.973269804e-11
@@ -43,22 +44,22 @@ TON_IN_AMU: float = 1e6 / 1.66053906660e-24
 FM_INV_MEV: float = 1e-13 / HBARC_MEV_CM
 
 
-def per_mpc3_yr_to_per_cm3_s(x):
+def per_mpc3_yr_to_per_cm3_s(x: ArrayLike) -> np.ndarray:
     """Convert a rate density from Mpc^-3 yr^-1 to cm^-3 s^-1."""
     return np.asarray(x) / (MPC_CM**3 * YEAR_S)
 
 
-def cross_section_to_cm2(sigma_mev2):
+def cross_section_to_cm2(sigma_mev2: ArrayLike) -> np.ndarray:
     """Convert a cross section from MeV^-2 to cm^2."""
     return np.asarray(sigma_mev2) * HBARC2_MEV2_CM2
 
 
-def kelvin_to_mev(t_kelvin):
+def kelvin_to_mev(t_kelvin: ArrayLike) -> np.ndarray:
     """Convert a temperature in K to MeV."""
     return np.asarray(t_kelvin) * K_B_MEV_PER_K
 
 
-def mev_to_cm_inv(e_mev):
+def mev_to_cm_inv(e_mev: ArrayLike) -> np.ndarray:
     """Convert an energy (or inverse length) in MeV to cm^-1."""
     return np.asarray(e_mev) / HBARC_MEV_CM
 

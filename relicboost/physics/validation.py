@@ -4,9 +4,10 @@ from __future__ import annotations
 from typing import Iterable
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 
-def check_finite(name: str, value) -> np.ndarray:
+def check_finite(name: str, value: ArrayLike) -> np.ndarray:
     """Raise ValueError unless ``value`` is numeric and every element is finite."""
     try:
         arr = np.asarray(value, dtype=float)
@@ -17,7 +18,7 @@ def check_finite(name: str, value) -> np.ndarray:
     return arr
 
 
-def check_positive(name: str, value, allow_zero: bool = False) -> np.ndarray:
+def check_positive(name: str, value: ArrayLike, allow_zero: bool = False) -> np.ndarray:
     """Raise ValueError unless ``value`` is finite and > 0 (>= 0 with ``allow_zero``)."""
     arr = check_finite(name, value)
     bad = arr < 0 if allow_zero else arr <= 0
@@ -35,7 +36,7 @@ def check_choice(name: str, value: str, allowed: Iterable[str]) -> str:
     return value
 
 
-def check_scalar_in_range(name: str, value, low: float, high: float) -> float:
+def check_scalar_in_range(name: str, value: ArrayLike, low: float, high: float) -> float:
     """Raise ValueError unless ``value`` is one finite number in [low, high]; return it as float."""
     arr = check_finite(name, value)
     if arr.ndim != 0:
