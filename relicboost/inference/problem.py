@@ -305,12 +305,14 @@ class Problem:
                     raise ValueError(f"M (MeV) must be > 0, got {value}")
                 self.fixed[name] = value
         if mediator and "M" in self.free:
-            from relicboost.physics.interactions import heavy_mediator_valid
+            from relicboost.physics.interactions import heavy_mediator_min_mass_MeV, heavy_mediator_valid
 
             m_low = 10.0 ** bounds[names.index("log10_M_MeV")][0]
             if not bool(heavy_mediator_valid(m_low, self.m_nu_eV)):
+                m_min = float(heavy_mediator_min_mass_MeV(self.m_nu_eV))
                 raise ValueError(f"log10_M_MeV lower bound ({math.log10(m_low):.3g}) is below the "
-                                 "heavy-mediator validity limit (heavy_mediator_valid)")
+                                 f"heavy-mediator validity limit: need log10_M_MeV >= {math.log10(m_min):.3g} "
+                                 f"(M >= {m_min:.3g} MeV for m_nu = {self.m_nu_eV:g} eV; heavy_mediator_valid)")
         self.names: tuple[str, ...] = tuple(names)
         self.bounds: tuple[tuple[float, float], ...] = tuple(bounds)
         self._priors: tuple[Prior, ...] = tuple(s.prior for s in self.free.values())
