@@ -20,7 +20,7 @@ from .physics import detection
 from .physics.conventions import PRESETS, resolve_options
 from .physics.cosmology import Cosmology
 from .physics.grids import GridSpec, build_grid
-from .physics.propagation import attenuated_dsnb, source_table, upscattered_partner
+from .physics.propagation import attenuated_dsnb, source_table, upscattered_kernel, upscattered_partner
 from .physics.sources import DEFAULT_E_TOT_ERG, DEFAULT_TEMPERATURES_MEV, SPECIES, fermi_dirac_spectrum
 from .physics.validation import check_choice, check_scalar_in_range
 
@@ -37,6 +37,11 @@ NUISANCE_RANGES: dict[str, tuple[float, float]] = {
 NUISANCES = tuple(NUISANCE_RANGES)
 #: Largest lambda accepted, MeV^-3 (far into saturation: every DSNB neutrino scatters at z ~ 0).
 LAM_MAX = 1e3
+#: Ranges accepted by Model.predict_mediator: coupling (up to 4 pi), mediator mass in MeV,
+#: relic neutrino mass in eV.
+MEDIATOR_RANGES: dict[str, tuple[float, float]] = {
+    "g": (0.0, 4.0 * np.pi), "M_MeV": (1e-6, 1e4), "m_nu_eV": (1e-4, 1.0),
+}
 _COMPUTED = tuple(SPECIES)  # ("nue", "nuebar", "nux")
 
 
@@ -194,17 +199,103 @@ class Model:
             return self._predict_consistent(lam, par)
         src = self._sources(tuple(par[f"T_{s}"] for s in _COMPUTED))
         dsnb_z = attenuated_dsnb(self.grid, src, lam, self.options["sigma_energy"])
-        psi = upscattered_partner(self.grid, dsnb_z, lam)
+        psi = upscattered_partner(self.grid, dsnb_z, lam) * (2.0 if self.options["outgoing"] == "both" else 1.0)
+        return self._finish(lam, par, *self._paper_components(dsnb_z, psi, par))
+
+    def _paper_components(self, dsnb_z: np.ndarray, psi: np.ndarray, par: dict) -> tuple[dict, dict]:
+        """(dsnb, boosted) dicts today from Phi_D(z) and the partner flux, with sharing and scale."""
         scale = par["E_tot"] / DEFAULT_E_TOT_ERG * par["sfr_norm"]
         dsnb0 = dsnb_z[:, 0, :] * scale
-        psi = psi * scale * (2.0 if self.options["outgoing"] == "both" else 1.0)
+        psi = psi * scale
         if self.options["sharing"] == "democratic":
             shared = sum(SPECIES[s] * psi[i] for i, s in enumerate(_COMPUTED)) / 6.0
             boosted = {s: shared for s in _COMPUTED}
         else:
             boosted = {s: psi[i] for i, s in enumerate(_COMPUTED)}
         dsnb = {s: dsnb0[i] for i, s in enumerate(_COMPUTED)}
-        return self._finish(lam, par, dsnb, boosted)
+        return dsnb, boosted
+
+    def predict_mediator(self, g: float, M_MeV: float, mediator: str = "scalar", m_nu_eV: float = 0.05,
+                         normalise: str = "paper", **nuisances: float) -> Prediction:
+        """Fluxes today for a scalar or vector mediator of coupling g and mass M (full propagators).
+
+        The tree-level cross sections of :mod:`relicboost.physics.light_mediator` are used
+        point by point (no mapping to lam), so the result is valid where M^2 is not >> 2 m_nu E.
+
+        * ``paper`` convention: Eqs. IV.10 / IV.11 as printed with sigma = lam E replaced by
+          sigma(E; g, M) and the flat partner spectrum by the mediator's energy-fraction
+          distribution of the relic partner (``outgoing="both"``: both outgoing neutrinos);
+          :func:`relicboost.physics.light_mediator.paper_partner_kernel`.  Needs
+          ``sigma_energy="printed"``.
+        * ``consistent`` convention: light-mediator transport
+          (:func:`relicboost.physics.light_mediator.light_mediator_fluxes`), relic_dof = 6.
+
+        With ``normalise="paper"`` the heavy limit is exactly ``predict(lam)`` with
+        lam = g^4 m_nu / (8 pi M^4) (paper Eq. II.5), for scalar and vector alike.
+
+        Parameters
+        ----------
+        g : float
+            Coupling, in [0, 4 pi].
+        M_MeV : float
+            Mediator mass in MeV, in [1e-6, 1e4].
+        mediator : {"scalar", "vector"}
+        m_nu_eV : float
+            Relic neutrino mass in eV, in [1e-4, 1] (default 0.05).
+        normalise : {"paper", "tree"}
+            Heavy-limit O(1) factors divided out ("paper") or kept ("tree"); see
+            :func:`relicboost.physics.light_mediator.sigma`.
+        **nuisances : float
+            Per-call overrides of T_nue, T_nuebar, T_nux (MeV), E_tot (erg), sfr_norm.
+
+        Returns
+        -------
+        Prediction
+            ``params`` holds g, M_MeV, mediator, m_nu_eV, normalise and the equivalent
+            heavy-mediator ``lam`` (MeV^-3).
+        """
+        from .physics import light_mediator
+        from .physics.interactions import lam_from_coupling
+
+        g = check_scalar_in_range("g", g, *MEDIATOR_RANGES["g"])
+        M_MeV = check_scalar_in_range("M_MeV", M_MeV, *MEDIATOR_RANGES["M_MeV"])
+        m_nu_eV = check_scalar_in_range("m_nu_eV", m_nu_eV, *MEDIATOR_RANGES["m_nu_eV"])
+        check_choice("mediator", mediator, light_mediator.MEDIATORS)
+        check_choice("normalise", normalise, ("paper", "tree"))
+        unknown = set(nuisances) - set(NUISANCES)
+        if unknown:
+            raise ValueError(f"unknown parameter(s) {sorted(unknown)}; allowed: {NUISANCES}")
+        par = dict(self.defaults)
+        par.update(self._check_nuisances(nuisances))
+        lam = float(lam_from_coupling(g, M_MeV, m_nu_eV, mediator))
+        extra = {"g": g, "M_MeV": M_MeV, "mediator": mediator, "m_nu_eV": m_nu_eV, "normalise": normalise}
+        temps = tuple(par[f"T_{s}"] for s in _COMPUTED)
+        if self.convention == "consistent":
+            if g == 0.0:
+                pred = self._predict_consistent(0.0, par)
+            else:
+                dsnb3, total3 = light_mediator.light_mediator_fluxes(self._transport, g, M_MeV, mediator, temps,
+                                                                     m_nu_eV, normalise)
+                scale = par["E_tot"] / DEFAULT_E_TOT_ERG * par["sfr_norm"]
+                dsnb = {s: dsnb3[i] * scale for i, s in enumerate(_COMPUTED)}
+                boosted = {s: (total3[i] - dsnb3[i]) * scale for i, s in enumerate(_COMPUTED)}
+                pred = self._finish(lam, par, dsnb, boosted)
+        else:
+            if self.options["sigma_energy"] != "printed":
+                raise ValueError("predict_mediator in the paper convention needs sigma_energy='printed', "
+                                 f"got {self.options['sigma_energy']!r}")
+            src = self._sources(temps)
+            if g == 0.0:
+                dsnb_z = attenuated_dsnb(self.grid, src, 0.0)
+                psi = np.zeros((len(_COMPUTED), self.grid.energy.size))
+            else:
+                sig, kernel = light_mediator.paper_partner_kernel(self.grid.energy, g, M_MeV, mediator, m_nu_eV,
+                                                                  normalise, self.options["outgoing"])
+                dsnb_z = attenuated_dsnb(self.grid, src, 0.0, "printed", sigma=sig)
+                psi = upscattered_kernel(self.grid, dsnb_z, kernel)
+            pred = self._finish(lam, par, *self._paper_components(dsnb_z, psi, par))
+        pred.params.update(extra)
+        return pred
 
     def _predict_consistent(self, lam: float, par: dict) -> Prediction:
         """Transport-equation prediction (docs/conventions.md, convention "consistent")."""

@@ -137,12 +137,15 @@ def _fitted_blocks(src: np.ndarray, rate: np.ndarray, tau1: np.ndarray, tau2: np
     return w[0] * src[..., 0:-2:2, :] + w[1] * g1 * src[..., 1:-1:2, :] + w[2] * g2 * src[..., 2::2, :]
 
 
-def attenuated_dsnb(grid: PropagationGrid, src: np.ndarray, lam: float, sigma_energy: str = "printed") -> np.ndarray:
+def attenuated_dsnb(grid: PropagationGrid, src: np.ndarray, lam: float, sigma_energy: str = "printed",
+                    sigma: np.ndarray | None = None) -> np.ndarray:
     """Attenuated DSNB Phi_D(E, z) on the coarse redshift nodes (Eq. IV.10).
 
     The z' integral is a sum of exponentially fitted Simpson panels
     (:func:`_fitted_blocks`): Simpson's rule where the optical depth per panel is
-    small, exact saturation where it is large (any lambda).
+    small, exact saturation where it is large (any lambda).  With ``sigma`` (any cross
+    section on the energy nodes, e.g. a light mediator) the optical depth is
+    tau = sigma(E) (k(z') - k(z)): the same outer product as lam E, so the same scheme.
 
     Parameters
     ----------
@@ -153,6 +156,9 @@ def attenuated_dsnb(grid: PropagationGrid, src: np.ndarray, lam: float, sigma_en
         lambda = G_X^2 m_nu in MeV^-3 (>= 0).
     sigma_energy : {"printed", "local"}
         Energy at which sigma is evaluated along the path (module docstring).
+    sigma : numpy.ndarray, optional
+        Cross section per relic state at the energy nodes, MeV^-2, shape (n_E,); replaces
+        lam E (``lam`` is then ignored).  Only with ``sigma_energy="printed"``.
 
     Returns
     -------
@@ -164,19 +170,26 @@ def attenuated_dsnb(grid: PropagationGrid, src: np.ndarray, lam: float, sigma_en
     h = grid.h_u
     e = grid.energy[None, :]
     out = np.zeros(src.shape[:-2] + (zc.size, e.size))
+    if sigma is not None:
+        if sigma_energy != "printed":
+            raise ValueError("sigma_energy must be 'printed' when a general cross section sigma(E) is given")
+        lam = 1.0
+        e = np.asarray(sigma, dtype=float).reshape(1, -1)  # plays the role of lam E below (lam = 1)
+        if e.shape[1] != grid.energy.size or not np.all(np.isfinite(e)) or np.any(e < 0):
+            raise ValueError(f"sigma must be finite, >= 0 MeV^-2 and have {grid.energy.size} values")
     if sigma_energy == "printed" or lam == 0.0:
         k, dk = grid.k_printed, grid.dk_printed
         rate = lam * e * (dk[0:-2:2] * h)[:, None]
         tau1 = lam * e * (k[1:-1:2] - k[0:-2:2])[:, None]
         tau2 = lam * e * (k[2::2] - k[0:-2:2])[:, None]
         blocks = _fitted_blocks(src, rate, tau1, tau2, h)
-        if lam * e[0, -1] * k[-1] < _MAX_EXPONENT:
+        if lam * e[0].max() * k[-1] < _MAX_EXPONENT:
             # sum_{panels >= m} blocks * exp(-(tau to the panel) ) as one reverse cumulative sum
             x = np.exp(-lam * e * k[0::2][:, None])
             out[..., :-1, :] = np.cumsum((blocks * x[:-1])[..., ::-1, :], axis=-2)[..., ::-1, :] / x[:-1]
         else:  # same sum as a backward recurrence of exp(-Delta tau) <= 1 factors (no overflow)
             r2 = np.exp(-tau2)
-            acc = np.zeros(src.shape[:-2] + (e.size,))
+            acc = np.zeros(src.shape[:-2] + (e.shape[1],))
             for m in range(zc.size - 2, -1, -1):
                 acc = blocks[..., m, :] + r2[m] * acc
                 out[..., m, :] = acc
@@ -215,3 +228,51 @@ def upscattered_partner(grid: PropagationGrid, dsnb_z: np.ndarray, lam: float) -
     z_weighted = np.einsum("m,...me->...e", grid.boost_weight, dsnb_z)
     cum = cumulative_simpson_uniform(z_weighted * grid.energy, grid.h_lnE, axis=-1)
     return lam * (cum[..., -1:] - cum)
+
+
+def flat_kernel(grid: PropagationGrid, sigma: np.ndarray) -> np.ndarray:
+    """Kernel matrix of Eq. IV.11 for a flat relic-partner spectrum dsigma/dE_C = sigma(E_D)/E_D.
+
+    psi(E_C) = int_{E_C} dE_D sigma(E_D)/E_D H(E_D) with the cumulative Simpson rule in
+    ln E_D of :func:`upscattered_partner` (same weights), so ``sigma = lam E`` reproduces
+    that function to round-off through :func:`upscattered_kernel`.
+
+    Parameters
+    ----------
+    grid : PropagationGrid
+    sigma : numpy.ndarray
+        Cross section per relic state at the energy nodes, MeV^-2, shape (n_E,).
+
+    Returns
+    -------
+    numpy.ndarray
+        W, shape (n_E, n_E), MeV^-2: psi_c = sum_d W[c, d] H_d (:func:`upscattered_kernel`).
+    """
+    n = grid.energy.size
+    cum = cumulative_simpson_uniform(np.eye(n), grid.h_lnE, axis=-1)  # row d: weights of node d
+    return (cum[:, -1:] - cum).T * np.asarray(sigma, dtype=float)[None, :]
+
+
+def upscattered_kernel(grid: PropagationGrid, dsnb_z: np.ndarray, kernel: np.ndarray) -> np.ndarray:
+    """Upscattered relic-partner flux today for a general differential cross section (Eq. IV.11).
+
+    psi(E_C) = sum_m boost_weight_m int dE_D (dsigma/dE_C)(E_D -> E_C) Phi_D(z_m, E_D), with the
+    E_D integral (and dsigma/dE_C) folded into the kernel matrix.
+
+    Parameters
+    ----------
+    grid : PropagationGrid
+    dsnb_z : numpy.ndarray
+        Attenuated DSNB on the coarse redshift nodes, shape (..., n_z_coarse, n_E).
+    kernel : numpy.ndarray
+        W, shape (n_E, n_E), MeV^-2: psi_c = sum_d W[c, d] H_d with
+        H_d = sum_m boost_weight_m Phi_D(z_m, E_d) (from :func:`flat_kernel` or
+        :func:`relicboost.physics.light_mediator.paper_partner_kernel`).
+
+    Returns
+    -------
+    numpy.ndarray
+        Shape (..., n_E): psi(E_C) in cm^-2 s^-1 MeV^-1.
+    """
+    z_weighted = np.einsum("m,...me->...e", grid.boost_weight, dsnb_z)
+    return z_weighted @ np.asarray(kernel).T
