@@ -40,14 +40,14 @@ CEvNS background functions.
 """
 from __future__ import annotations
 
-import importlib
 from typing import Any, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
 
 from relicboost.data import load_table, register_reference
-from relicboost.physics import units
+from relicboost.physics import cevns
+from relicboost.physics.targets import natural_lead
 
 from . import statistics as st
 from .base import Likelihood, Prior
@@ -56,22 +56,8 @@ from .base import Likelihood, Prior
 CEVNS_BACKGROUNDS: tuple[str, ...] = ("solar-8B", "solar-hep", "atmospheric")
 SIGNALS: tuple[str, ...] = ("boosted", "excess")
 KINDS: tuple[str, ...] = ("discovery", "exclusion", "naive")
-#: Lightest lead isotope mass (204Pb, 203.973 u) in MeV: sets the lowest contributing nu energy.
-_M_PB204_MEV: float = 203.973 * units.AMU_MEV
 #: Neutrino energy above which the DSNB and boosted fluxes are negligible, MeV.
 _EMAX_MEV: float = 100.0
-
-
-def min_neutrino_energy_MeV(recoil_keV: float, nucleus_mass_MeV: float = _M_PB204_MEV) -> float:
-    """Smallest neutrino energy that can give a nuclear recoil ``recoil_keV``: sqrt(m_N E_R / 2), MeV."""
-    return float(np.sqrt(nucleus_mass_MeV * recoil_keV * units.KEV_MEV / 2.0))
-
-
-def _cevns():
-    try:
-        return importlib.import_module("relicboost.physics.cevns")
-    except ImportError as exc:  # pragma: no cover - depends on the CEvNS module being present
-        raise ImportError("RESNOVA needs relicboost.physics.cevns (CEvNS rates)") from exc
 
 
 class RESNOVA(Likelihood):
@@ -201,7 +187,6 @@ class RESNOVA(Likelihood):
         return np.clip(rates, 0.0, None)
 
     def _cevns_background(self, name: str) -> np.ndarray:
-        cevns = _cevns()
         return self._diff(cevns.background_counts(name, threshold_keV=self.edges_keV,
                                                   atm_emax_MeV=self.atm_emax_MeV))
 
@@ -211,12 +196,15 @@ class RESNOVA(Likelihood):
         if e[0] > lo or e[-1] < hi:
             raise ValueError(f"{self.name}: prediction grid [{e[0]:g}, {e[-1]:g}] MeV does not cover "
                              f"[{lo:.3g}, {hi:g}] MeV needed above {self.threshold_keV:g} keV")
-        return self._diff(_cevns().counts(prediction, component, threshold_keV=self.edges_keV,
+        return self._diff(cevns.counts(prediction, component, threshold_keV=self.edges_keV,
                                           boosted_channels=self.boosted_channels))
 
     @property
     def required_energy_range(self) -> tuple[float, float]:
-        return (0.99 * min_neutrino_energy_MeV(self.threshold_keV), _EMAX_MEV)
+        """Neutrino energies (MeV) the forecast needs: from just below the lowest energy that can
+        give a recoil at threshold on the lightest lead isotope, to 100 MeV."""
+        m_light = min(i.nuclear_mass_MeV for i in natural_lead().isotopes)
+        return (0.99 * float(cevns.min_neutrino_energy_MeV(self.threshold_keV, m_light)), _EMAX_MEV)
 
     # ---- expected counts ----------------------------------------------------------------
     def binned_counts(self, prediction: Any) -> dict[str, np.ndarray]:
