@@ -8,15 +8,15 @@ events and backgrounds per bin are not public, so no full Poisson likelihood.
 """
 from __future__ import annotations
 
-from typing import Any, Mapping
+from typing import Mapping
 
 import numpy as np
 
-from .base import Likelihood, Prior
-from .flux_limits import BinnedFluxLimit, load_binned
+from .base import Prior
+from .flux_limits import BinnedFluxLimit, PublishedFluxLimit, load_binned
 
 
-class Borexino(Likelihood):
+class Borexino(PublishedFluxLimit):
     """Borexino per-bin upper limits on the nu_e-bar flux, 1.8-16.8 MeV.
 
     Parameters
@@ -47,14 +47,3 @@ class Borexino(Likelihood):
     def edges_MeV(self) -> np.ndarray:
         """Bin edges, MeV."""
         return self._impl.edges_MeV
-
-    @property
-    def required_energy_range(self) -> tuple[float, float]:
-        return self._impl.required_energy_range
-
-    def predicted_flux(self, prediction: Any) -> np.ndarray:
-        """Predicted mean dPhi/dE per bin, cm^-2 s^-1 MeV^-1."""
-        return self._impl.predicted_flux(prediction)
-
-    def data_chi2(self, prediction: Any) -> float:
-        return self._impl.data_chi2(prediction)

@@ -136,6 +136,24 @@ class BinnedFluxLimit(Likelihood):
         return float(per_bin.max() if self.binned_mode == "strongest" else per_bin.sum())
 
 
+class PublishedFluxLimit(Likelihood):
+    """Base of the experiment likelihoods that wrap an :class:`IntegratedFluxLimit` or a
+    :class:`BinnedFluxLimit` (set as ``self._impl`` by the subclass constructor)."""
+
+    _impl: IntegratedFluxLimit | BinnedFluxLimit
+
+    @property
+    def required_energy_range(self) -> tuple[float, float]:
+        return self._impl.required_energy_range
+
+    def predicted_flux(self, prediction: Any) -> float | np.ndarray:
+        """Integrated flux (cm^-2 s^-1) or per-bin mean dPhi/dE (cm^-2 s^-1 MeV^-1)."""
+        return self._impl.predicted_flux(prediction)
+
+    def data_chi2(self, prediction: Any) -> float:
+        return self._impl.data_chi2(prediction)
+
+
 def load_binned(table: str) -> tuple[np.ndarray, np.ndarray, float, list[str]]:
     """(edges_MeV, limits, cl, bibkeys) from a binned-limit table in relicboost/data."""
     df = load_table(table, required_columns=("E_low_MeV", "E_high_MeV", "limit_cm-2_s-1_MeV-1"))

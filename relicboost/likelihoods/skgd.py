@@ -14,15 +14,15 @@ relicboost.inference.limits); this treats the standard DSNB as known.
 """
 from __future__ import annotations
 
-from typing import Any, Mapping
+from typing import Mapping
 
 from relicboost.data import load_table
 
-from .base import Likelihood, Prior
-from .flux_limits import IntegratedFluxLimit
+from .base import Prior
+from .flux_limits import IntegratedFluxLimit, PublishedFluxLimit
 
 
-class SKGd(Likelihood):
+class SKGd(PublishedFluxLimit):
     """SK-Gd projected sensitivity on the nu_e-bar flux above 17.3 MeV (forecast).
 
     Parameters
@@ -49,14 +49,3 @@ class SKGd(Likelihood):
     def limit(self) -> float:
         """Projected sensitivity, cm^-2 s^-1."""
         return self._impl.limit
-
-    @property
-    def required_energy_range(self) -> tuple[float, float]:
-        return self._impl.required_energy_range
-
-    def predicted_flux(self, prediction: Any) -> float:
-        """Predicted nu_e-bar flux above 17.3 MeV, cm^-2 s^-1."""
-        return self._impl.predicted_flux(prediction)
-
-    def data_chi2(self, prediction: Any) -> float:
-        return self._impl.data_chi2(prediction)

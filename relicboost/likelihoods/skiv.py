@@ -17,17 +17,17 @@ not public, so a full Poisson likelihood of the SK data cannot be rebuilt.
 """
 from __future__ import annotations
 
-from typing import Any, Mapping
+from typing import Mapping
 
 from relicboost.data import load_table
 
-from .base import Likelihood, Prior
-from .flux_limits import BinnedFluxLimit, IntegratedFluxLimit, load_binned
+from .base import Prior
+from .flux_limits import BinnedFluxLimit, IntegratedFluxLimit, PublishedFluxLimit, load_binned
 
 MODES: tuple[str, ...] = ("integrated", "binned")
 
 
-class SKIV(Likelihood):
+class SKIV(PublishedFluxLimit):
     """Super-Kamiokande IV upper limits on the nu_e-bar flux.
 
     Parameters
@@ -79,14 +79,3 @@ class SKIV(Likelihood):
     def edges_MeV(self):
         """Bin edges in MeV (binned mode), None in integrated mode."""
         return self._impl.edges_MeV if self.mode == "binned" else None
-
-    @property
-    def required_energy_range(self) -> tuple[float, float]:
-        return self._impl.required_energy_range
-
-    def predicted_flux(self, prediction: Any):
-        """Integrated flux (cm^-2 s^-1) or per-bin mean dPhi/dE (cm^-2 s^-1 MeV^-1)."""
-        return self._impl.predicted_flux(prediction)
-
-    def data_chi2(self, prediction: Any) -> float:
-        return self._impl.data_chi2(prediction)
