@@ -33,6 +33,7 @@ STEPS: tuple[tuple[str, str, str], ...] = (
     ("Fig. 6", "relicboost.results.fig6", "make_fig6"),
     ("tables", "relicboost.results.paper_numbers", "write_tables"),
     ("conventions", "relicboost.results.conventions_figs", "make_convention_figs"),
+    ("mediator exclusion", "relicboost.results.fig_mediator_exclusion", "make_mediator_exclusion"),
 )
 
 
