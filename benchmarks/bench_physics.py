@@ -18,15 +18,12 @@ Usage::
 
     python benchmarks/bench_physics.py [--stride 2] [--lams 1e-12 1e-10 1e-9] [--grid-check]
 
-``--try-fitted-rule`` swaps in the exponentially fitted redshift rule proposed below for
-physics/propagation.py (fixes the lam = 1e-9 accuracy and the large-lam growth).
 ``--grid-check`` also repeats the accuracy measurement for a refined engine grid (double
 points_per_decade and redshift nodes), to tell which grid setting limits the accuracy.
 """
 from __future__ import annotations
 
 import argparse
-import math
 import sys
 import time
 from pathlib import Path
@@ -38,68 +35,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from reference_quad import QuadReference  # noqa: E402
 
 from relicboost import Model  # noqa: E402
-from relicboost.physics import units  # noqa: E402
-from relicboost.physics.relic import relic_number_density  # noqa: E402
-
-# ---- proposed fix for physics/propagation.py (see attenuated_dsnb_fitted) ----
-K = 10  # terms of the small-t series
-# m_n(t) = sum_k (-t)^k/k! 2^(n+k+1)/(n+k+1), h = 1
-_C = np.array([[2.0 ** (n + k + 1) / ((n + k + 1) * math.factorial(k)) * (-1) ** k for k in range(K)] for n in range(3)])
-_CW = np.array([(_C[2] - 3 * _C[1] + 2 * _C[0]) / 2, -(_C[2] - 2 * _C[1]), (_C[2] - _C[1]) / 2])
-
-
-def _fitted_weights(t):
-    """w_j(t) = int_0^2 L_j(s) exp(-t s) ds (h = 1), j = 0, 1, 2; t >= 0."""
-    t = np.asarray(t, dtype=float)
-    w = np.empty((3,) + t.shape)
-    small = t < 0.1
-    ts = np.where(small, 0.1, t)
-    e = np.exp(-2 * ts)
-    m0 = -np.expm1(-2 * ts) / ts
-    m1 = (1 - e * (1 + 2 * ts)) / ts**2
-    m2 = (2 - e * (2 + 4 * ts + 4 * ts**2)) / ts**3
-    w[0] = (m2 - 3 * m1 + 2 * m0) / 2
-    w[1] = -(m2 - 2 * m1)
-    w[2] = (m2 - m1) / 2
-    if small.any():
-        tt = t[small]
-        for j in range(3):
-            acc = np.full(tt.shape, _CW[j, -1])
-            for c in _CW[j, -2::-1]:
-                acc = acc * tt + c
-            w[j][small] = acc
-    return w
-
-
-def attenuated_dsnb_fitted(grid, src, lam, sigma_energy="printed"):
-    """PROPOSAL for physics/propagation.attenuated_dsnb (printed sigma): exponentially fitted Simpson panels.
-
-    On each panel [u_2m, u_2m+2] the integrand src e^-tau is written as g(u) e^{-a (u-u_2m)} with
-    a = lam E dk/du(u_2m); g (bounded by src since k is convex) is interpolated quadratically and
-    integrated exactly against the exponential.  Reduces to Simpson for a -> 0; exact saturation
-    Phi_D -> src/a for a h >> 1, where plain Simpson gives (h/3) src (the large-lam bug).
-    """
-    zc = grid.z_coarse
-    h = grid.h_u
-    e = grid.energy
-    z = grid.z_fine
-    k = grid.k_printed
-    dk = units.HBARC2_MEV2_CM2 * grid.cosmology.hubble_distance_cm * relic_number_density(z, grid.relic_dof) / grid.cosmology.E(z)
-    a_h = lam * e[None, :] * (dk[0:-2:2] * h)[:, None]          # t = a h at each panel start
-    t1 = lam * e[None, :] * (k[1:-1:2] - k[0:-2:2])[:, None]
-    t2 = lam * e[None, :] * (k[2::2] - k[0:-2:2])[:, None]
-    r2 = np.exp(-t2)
-    g1 = np.exp(-(t1 - a_h))       # <= 1 (k convex)
-    g2 = np.exp(-(t2 - 2 * a_h))
-    w = _fitted_weights(a_h) * h
-    blocks = w[0] * src[..., 0:-2:2, :] + w[1] * g1 * src[..., 1:-1:2, :] + w[2] * g2 * src[..., 2::2, :]
-    out = np.zeros(src.shape[:-2] + (zc.size, e.size))
-    acc = np.zeros(src.shape[:-2] + (e.size,))
-    for m in range(zc.size - 2, -1, -1):
-        acc = blocks[..., m, :] + r2[m] * acc
-        out[..., m, :] = acc
-    return out * ((1.0 + zc) ** 2)[:, None]
-
 
 EMIN, EMAX, PEAK_FRACTION = 0.1, 80.0, 1e-6
 TARGET_MS, TARGET_SPEEDUP, TARGET_ERR = 2.0, 1000.0, 3e-3
@@ -150,14 +85,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--stride", type=int, default=2, help="compare every n-th engine node in 0.1-80 MeV")
     ap.add_argument("--lams", type=float, nargs="+", default=[1e-12, 1e-10, 1e-9])
     ap.add_argument("--grid-check", action="store_true", help="also measure a refined engine grid")
-    ap.add_argument("--try-fitted-rule", action="store_true",
-                    help="replace the engine's redshift Simpson panels by the proposed exponentially fitted rule")
     args = ap.parse_args(argv)
-    if args.try_fitted_rule:
-        import relicboost.model as model_module
-
-        model_module.attenuated_dsnb = attenuated_dsnb_fitted
-        print("NOTE: using the PROPOSED exponentially fitted redshift rule (not the engine's own)")
 
     model = Model()  # paper preset, Table I SFR, T = 6.6/7/10 MeV, E_tot = 3e53 erg
     models = {"default": model}
