@@ -23,7 +23,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from scipy.optimize import brentq
 from tqdm import tqdm
 
 from relicboost import Model
@@ -31,7 +30,7 @@ from relicboost.physics.interactions import coupling_from_lam, heavy_mediator_mi
 from relicboost.physics.light_mediator import light_mediator_fluxes
 from relicboost.physics.detection import SK_THRESHOLD_MEV, integrated_flux
 from relicboost.physics.transport import consistent_solver
-from relicboost.results.fig2_3 import sk_integrated_limit
+from relicboost.results.fig2_3 import sk_crossing_lam, sk_integrated_limit
 from relicboost.results.io import atomic_savefig, atomic_write_csv
 
 SPECTRUM_LAMS: tuple[float, ...] = (1e-11, 1e-10, 1e-9)
@@ -139,9 +138,7 @@ def sk_window_figure(outdir: Path) -> list[Path]:
 
 
 def _paper_sk_crossing(T: tuple[float, float]) -> float:
-    m = Model(convention="paper")
-    f = lambda x: m.predict(10**x, T_nuebar=T[0], T_nux=T[1]).integrated_flux("nuebar", SK_THRESHOLD_MEV) - sk_integrated_limit()
-    return float(10 ** brentq(f, -14, -7, xtol=1e-4))
+    return sk_crossing_lam(Model(convention="paper"), lam_range=(1e-14, 1e-7), T_nuebar=T[0], T_nux=T[1])
 
 
 def gm_plane_figure(outdir: Path, progress: bool = True) -> list[Path]:

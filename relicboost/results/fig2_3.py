@@ -92,11 +92,13 @@ def sk_window_flux(model: Model, lam: float, component: str = "total", **nuisanc
 
 
 def sk_crossing_lam(model: Model, limit: float | None = None,
-                    lam_range: tuple[float, float] = FIG3_LAM_RANGE) -> float | None:
+                    lam_range: tuple[float, float] = FIG3_LAM_RANGE, **nuisances: float) -> float | None:
     """lam (MeV^-3) where the total anti-nu_e flux above 17.3 MeV reaches the SK limit, or None if it
-    does not cross inside ``lam_range`` (the flux grows with lam in the paper convention)."""
+    does not cross inside ``lam_range`` (the flux grows monotonically with lam in the paper convention).
+
+    ``limit`` in cm^-2 s^-1 (default: the shipped SK-IV limit); ``nuisances`` as in Model.predict."""
     limit = sk_integrated_limit() if limit is None else limit
-    f = lambda x: sk_window_flux(model, 10.0**x) - limit  # noqa: E731
+    f = lambda x: sk_window_flux(model, 10.0**x, **nuisances) - limit  # noqa: E731
     lo, hi = np.log10(lam_range[0]), np.log10(lam_range[1])
     if f(lo) * f(hi) > 0:
         return None

@@ -10,37 +10,15 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from scipy.optimize import brentq
 
 from relicboost import Model, cevns, likelihoods
 from relicboost.inference import limit_to_json, problem_for, upper_limit
 from relicboost.inference.export import atomic_write_text, table_csv
 from relicboost.physics.detection import SK_THRESHOLD_MEV
-from relicboost.results.fig2_3 import sk_integrated_limit
+from relicboost.results.fig2_3 import sk_crossing_lam
 
 #: Temperature sets of the paper's Fig. 3 (T_nue, T_nuebar, T_nux) in MeV.
 TEMPERATURE_SETS = {"T7/10": (6.6, 7.0, 10.0), "T6/7": (6.6, 6.0, 7.0)}
-
-
-def sk_crossing_lam(model: Model, limit: float | None = None, lo: float = -14.0, hi: float = -6.0) -> float:
-    """lam (MeV^-3) where the total nuebar flux above 17.3 MeV reaches ``limit``; inf if never.
-
-    ``limit`` is in cm^-2 s^-1 (default: the shipped SK-IV 90% C.L. limit,
-    :func:`relicboost.results.fig2_3.sk_integrated_limit`); ``lo``, ``hi`` bound log10 lam.
-    """
-    limit = sk_integrated_limit() if limit is None else limit
-
-    def f(lg: float) -> float:
-        return model.predict(lam=10.0**lg).integrated_flux("nuebar", SK_THRESHOLD_MEV) - limit
-
-    if f(lo) > 0:
-        return 0.0
-    grid = np.linspace(lo, hi, 17)
-    vals = [f(g) for g in grid]
-    for a, b, fa, fb in zip(grid[:-1], grid[1:], vals[:-1], vals[1:]):
-        if fa < 0 <= fb:
-            return 10.0 ** brentq(f, a, b, xtol=1e-6)
-    return float("inf")
 
 
 def _exposure_for_naive(rn_threshold: float, lam: float, model: Model) -> float:
