@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import importlib
 import inspect
+import os
 import sys
 from pathlib import Path
 from typing import Callable
@@ -45,6 +46,8 @@ def reproduce(outdir: Path = Path("results"), progress: bool = True) -> list[Pat
     """Run every step into ``outdir``; returns the files written."""
     outdir = Path(outdir)
     outdir.mkdir(parents=True, exist_ok=True)
+    # fixed PDF/PNG timestamps (matplotlib honours SOURCE_DATE_EPOCH): identical inputs give identical files
+    os.environ.setdefault("SOURCE_DATE_EPOCH", "0")
     written: list[Path] = []
     bar = tqdm(STEPS, desc="reproduce", disable=not progress, unit="step")
     for label, module, func in bar:
