@@ -25,26 +25,11 @@ from scipy.stats import norm
 
 from relicboost.inference import (Free, Gaussian, Problem, Uniform, limit_to_json, run, threshold,
                                   upper_limit)
+from toy_model import ToyModel, ToyPrediction  # noqa: F401  (shared toy, tests/statistics)
 
 NU0, S_NU, A = 7.0, 0.5, 1.0
 SIGMA = 1.0
 S_EFF = math.hypot(SIGMA, A * S_NU)
-
-
-@dataclasses.dataclass(frozen=True)
-class ToyPrediction:
-    params: dict
-
-
-@dataclasses.dataclass(frozen=True)
-class ToyModel:
-    """Factory and model at once: predict() just records the parameters."""
-
-    def __call__(self) -> ToyModel:
-        return self
-
-    def predict(self, **params: float) -> ToyPrediction:
-        return ToyPrediction(dict(params))
 
 
 @dataclasses.dataclass(frozen=True)

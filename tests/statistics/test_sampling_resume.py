@@ -19,23 +19,10 @@ import numpy as np
 import pytest
 
 from relicboost.inference import Free, Gaussian, Problem, Uniform, run
+from toy_model import ToyModel, ToyPrediction  # noqa: F401  (shared toy, tests/statistics)
 from relicboost.inference.sampling import read_metadata
 
 NSTEPS, SEED, EVERY = 800, 11, 20
-
-
-@dataclasses.dataclass(frozen=True)
-class ToyPrediction:
-    params: dict
-
-
-@dataclasses.dataclass(frozen=True)
-class ToyModel:
-    def __call__(self) -> ToyModel:
-        return self
-
-    def predict(self, **params: float) -> ToyPrediction:
-        return ToyPrediction(dict(params))
 
 
 @dataclasses.dataclass(frozen=True)
