@@ -6,6 +6,7 @@ Two representations of the published results, both as one-sided Gaussians
 ``mode="integrated"`` (default)
     The 90% C.L. limit on the nu_e-bar flux above 17.3 MeV, 2.7 cm^-2 s^-1
     (status: to confirm; an older value 2.9 also circulates: ``limit=2.9``).
+    It is the combined SK-I-IV result (22.5 x 5823 kton day), not SK-IV alone.
     The prediction is integrated from 17.3 MeV to the end of its grid (the
     grid must reach 100 MeV; the flux above is negligible for T <= 10 MeV).
 ``mode="binned"``
