@@ -19,29 +19,63 @@ Every flux is returned on its own log-spaced energy grid as
     (:data:`ATM_EMAX_PAPER_MEV`, the upper end of the paper's energy grid), the
     full table gives ≈ 0.05.  ``atm_emax_MeV=None`` uses the full table.
 ``"solar"``
-    solar-8B + solar-hep on a common grid.
+    solar-8B + solar-hep on a common grid (the paper's "solar" background).
+``"solar-pp"``, ``"solar-13N"``, ``"solar-15O"``, ``"solar-17F"``
+    B16-GS98 normalisation times an allowed beta+ shape computed from the endpoint
+    E0 (``solar_spectral_components.csv``), :func:`beta_plus_shape`::
 
-Other solar lines (pp, 7Be, pep, CNO) end below 1.8 MeV and give lead recoils
-below 0.04 keV; they are not included.
+        dN/dE ∝ E^2 W p F(Z, W),  W = E0 - E + m_e,  p = sqrt(W^2 - m_e^2),
+        F(Z, W) = 2 pi eta / (exp(2 pi eta) - 1),  eta = Z alpha W / p,
+
+    the non-relativistic Fermi function for a positron leaving a nucleus of charge Z
+    (deuteron Z=1 for pp; 13C, 15N, 17O for the CNO sources); finite-size,
+    screening, radiative and recoil corrections and thermal broadening are
+    neglected.  The pp shape agrees with Bahcall's (1997) Table IV to 0.1%, the
+    CNO shapes with the Bahcall-Ulrich tables to better than 1%.
+``"solar-pep"``, ``"solar-7Be"``
+    Lines (pep 1.442 MeV; 7Be 0.8613 MeV, 89.56%, and 0.3843 MeV, 10.44%), each
+    represented on the grid as a triangle of half-width :data:`LINE_HALF_WIDTH_MEV`
+    (1 keV, comparable to the thermal width of the solar lines) carrying the exact
+    line flux.  :func:`solar_lines` gives the line energies and fluxes.
+``"solar-CNO"`` = 13N + 15O + 17F; ``"solar-low"`` = pp + pep + 7Be + CNO
+    Composites on the common low-energy grid (1 keV - 1.75 MeV).
+
+The sub-2-MeV sources end below 1.8 MeV: on lead they give recoils below 0.04 keV
+(pp below 2 eV) and no counts above keV thresholds, but their recoil spectra are
+computed like any other background (:mod:`relicboost.physics.cevns`).
 """
 from __future__ import annotations
 
 from functools import lru_cache
 
 import numpy as np
+from scipy.integrate import quad
 
 from ..data.loader import load_table
 from .units import ELECTRON_MASS_MEV
+
+#: Fine-structure constant (CODATA 2018).
+ALPHA_EM: float = 7.2973525693e-3
+#: Half-width of the triangle that carries a solar line's flux on the energy grid, MeV.
+LINE_HALF_WIDTH_MEV: float = 1.0e-3
+#: Energy range of the common grid of the sub-2-MeV solar sources, MeV.
+LOW_SOLAR_RANGE_MEV: tuple = (1.0e-3, 1.75)
 
 #: Atmospheric upper neutrino-energy cut that reproduces the paper's numbers (MeV).
 ATM_EMAX_PAPER_MEV: float = 200.0
 #: hep neutrino endpoint in MeV.
 HEP_ENDPOINT_MEV: float = 18.77
 #: Elementary background names.
-ELEMENTARY = ("solar-8B", "solar-hep", "atmospheric")
+LOW_SOLAR = ("solar-pp", "solar-pep", "solar-7Be", "solar-13N", "solar-15O", "solar-17F")
+ELEMENTARY = ("solar-8B", "solar-hep", "atmospheric", *LOW_SOLAR)
 #: All accepted names (composites are sums of elementary ones).
 COMPOSITES = {"solar": ("solar-8B", "solar-hep"),
-              "solar+atmospheric": ("solar-8B", "solar-hep", "atmospheric")}
+              "solar+atmospheric": ("solar-8B", "solar-hep", "atmospheric"),
+              "solar-CNO": ("solar-13N", "solar-15O", "solar-17F"),
+              "solar-low": LOW_SOLAR,
+              "solar-all": (*LOW_SOLAR, "solar-8B", "solar-hep")}
+#: Composites whose components live on different energy grids (only counts/spectra, no single flux).
+_MULTI_GRID = ("solar+atmospheric", "solar-all")
 NAMES = ELEMENTARY + tuple(COMPOSITES)
 _ATM_FLAVOURS = ("nue", "nuebar", "numu", "numubar")
 _N_GRID = 400
@@ -99,6 +133,12 @@ def _flux_cached(name: str, atm_emax_MeV: float | None) -> tuple:
     elif name == "solar":
         e, f1 = _flux_cached("solar-8B", None)
         f = f1 + _flux_cached("solar-hep", None)[1]
+    elif name in LOW_SOLAR:
+        e = _low_solar_grid()
+        f = _low_solar_flux(name.removeprefix("solar-"), e)
+    elif name in ("solar-CNO", "solar-low"):
+        e = _low_solar_grid()
+        f = sum(_flux_cached(n, None)[1] for n in COMPOSITES[name])
     else:  # atmospheric
         tables = [load_table(f"atmospheric_fluka_{k}") for k in _ATM_FLAVOURS]
         et = tables[0]["energy_MeV"].to_numpy()
@@ -116,8 +156,9 @@ def background_flux(name: str, atm_emax_MeV: float | None = ATM_EMAX_PAPER_MEV) 
 
     Parameters
     ----------
-    name : {"solar-8B", "solar-hep", "atmospheric", "solar"}
-        Source ("solar" = 8B + hep).
+    name : str
+        Elementary source in :data:`ELEMENTARY` or a single-grid composite ("solar" = 8B + hep,
+        "solar-CNO", "solar-low"; see the module docstring).
     atm_emax_MeV : float or None
         Upper neutrino-energy cut for "atmospheric", MeV (default 200, the paper's
         numbers; None = full FLUKA table up to 905 MeV).  Ignored for solar fluxes.
@@ -127,9 +168,9 @@ def background_flux(name: str, atm_emax_MeV: float | None = ATM_EMAX_PAPER_MEV) 
     (numpy.ndarray, numpy.ndarray)
         energy_MeV (log-spaced) and flux in cm^-2 s^-1 MeV^-1 (read-only arrays).
     """
-    if name == "solar+atmospheric":
-        raise ValueError("background_flux: 'solar+atmospheric' lives on two grids; ask for 'solar' and "
-                         "'atmospheric' separately")
+    if name in _MULTI_GRID:
+        raise ValueError(f"background_flux: {name!r} lives on several energy grids; ask for its parts "
+                         f"{COMPOSITES[name]} separately")
     check_name(name)
     if name == "atmospheric" and atm_emax_MeV is not None:
         if not (np.isfinite(atm_emax_MeV) and atm_emax_MeV > 14.0):
@@ -137,3 +178,87 @@ def background_flux(name: str, atm_emax_MeV: float | None = ATM_EMAX_PAPER_MEV) 
                              f"got {atm_emax_MeV!r}")
         atm_emax_MeV = float(atm_emax_MeV)
     return _flux_cached(name, atm_emax_MeV if name == "atmospheric" else None)
+
+
+# --------------------------------------------------------------------------- sub-2-MeV solar sources
+
+def beta_plus_shape(energy_MeV, endpoint_MeV: float, daughter_Z: int) -> np.ndarray:
+    """Allowed beta+ neutrino spectrum normalised to unit integral, MeV^-1.
+
+    dN/dE ∝ E^2 W p F(Z, W) with the positron total energy W = E0 - E + m_e, its
+    momentum p and the non-relativistic Fermi function F = 2 pi eta / (exp(2 pi eta) - 1),
+    eta = Z alpha W / p (positron repelled by the daughter nucleus of charge Z).
+    Normalised by adaptive quadrature; zero outside 0 < E < E0.
+
+    Parameters
+    ----------
+    energy_MeV : array_like
+        Neutrino energies, MeV.
+    endpoint_MeV : float
+        Maximum neutrino energy E0 (> 0), MeV.
+    daughter_Z : int
+        Charge of the daughter nucleus (>= 0).
+    """
+    if not (np.isfinite(endpoint_MeV) and endpoint_MeV > 0):
+        raise ValueError(f"endpoint_MeV must be > 0, got {endpoint_MeV!r}")
+    if daughter_Z < 0:
+        raise ValueError(f"daughter_Z must be >= 0, got {daughter_Z!r}")
+    norm = _beta_plus_norm(float(endpoint_MeV), int(daughter_Z))
+    return _beta_plus_unnormalised(np.asarray(energy_MeV, dtype=float), endpoint_MeV, daughter_Z) / norm
+
+
+def _beta_plus_unnormalised(e: np.ndarray, e0: float, z: int) -> np.ndarray:
+    w = e0 - e + ELECTRON_MASS_MEV
+    p = np.sqrt(np.clip(w * w - ELECTRON_MASS_MEV**2, 0.0, None))
+    inside = (e > 0) & (e < e0) & (p > 0)
+    x = 2.0 * np.pi * z * ALPHA_EM * w / np.where(inside, p, 1.0)
+    fermi = np.ones_like(x) if z == 0 else x / np.expm1(np.where(inside, x, 1.0))
+    return np.where(inside, e * e * w * p * fermi, 0.0)
+
+
+@lru_cache(maxsize=32)
+def _beta_plus_norm(e0: float, z: int) -> float:
+    val, _ = quad(lambda x: float(_beta_plus_unnormalised(np.array(x), e0, z)), 0.0, e0, limit=200)
+    return val
+
+
+def solar_components() -> list[dict]:
+    """Sub-2-MeV solar components: name, parent, kind ("beta+"/"line"), energy_MeV, fraction,
+    daughter_Z and flux_cm-2_s-1 (B16-GS98 parent flux times branching)."""
+    comp = load_table("solar_spectral_components")
+    out = []
+    for row in comp.itertuples(index=False):
+        out.append({"name": row.component, "parent": row.parent, "kind": row.kind,
+                    "energy_MeV": float(row.energy_MeV), "fraction": float(row.branching),
+                    "daughter_Z": int(row.daughter_Z),
+                    "flux_cm-2_s-1": solar_total_flux(row.parent) * float(row.branching)})
+    return out
+
+
+def solar_lines() -> list[tuple]:
+    """Monochromatic solar lines as (name, energy_MeV, flux_cm-2_s-1)."""
+    return [(c["name"], c["energy_MeV"], c["flux_cm-2_s-1"]) for c in solar_components() if c["kind"] == "line"]
+
+
+@lru_cache(maxsize=1)
+def _low_solar_grid() -> np.ndarray:
+    nodes = [np.geomspace(*LOW_SOLAR_RANGE_MEV, _N_GRID)]
+    for c in solar_components():
+        e = c["energy_MeV"]
+        nodes.append([e] if c["kind"] == "beta+" else [e - LINE_HALF_WIDTH_MEV, e, e + LINE_HALF_WIDTH_MEV])
+    grid = np.unique(np.concatenate([np.asarray(n, dtype=float) for n in nodes]))
+    grid.setflags(write=False)
+    return grid
+
+
+def _low_solar_flux(parent: str, e: np.ndarray) -> np.ndarray:
+    f = np.zeros_like(e)
+    for c in solar_components():
+        if c["parent"] != parent:
+            continue
+        if c["kind"] == "beta+":
+            f = f + c["flux_cm-2_s-1"] * beta_plus_shape(e, c["energy_MeV"], c["daughter_Z"])
+        else:
+            tri = np.clip(1.0 - np.abs(e - c["energy_MeV"]) / LINE_HALF_WIDTH_MEV, 0.0, None)
+            f = f + c["flux_cm-2_s-1"] * tri / LINE_HALF_WIDTH_MEV
+    return f
