@@ -4,34 +4,44 @@ Das, Perez-Gonzalez, Sen 2022 (arXiv:2204.11885), Fig. 6.  Drawn here: the boost
 CvB for G_X^2 m_nu = 1e-9 ... 1e-12 MeV^-3 (paper preset, the flux counted in CEvNS:
 three flavour channels, :func:`relicboost.physics.cevns.cevns_flux`), the standard
 CvB (thermal relic Fermi-Dirac spectrum, T = 1.95 K, six species of equal mass
-``m_nu_eV``), solar 8B + hep (B16-GS98) and low-energy atmospheric neutrinos (FLUKA,
-full table to 905 MeV).  The quantity plotted is E dPhi/dE in cm^-2 s^-1 against the
-momentum p in MeV; for the relic neutrinos dPhi/dE = c dn/dp.
+``m_nu_eV``), the solar neutrinos of the B16-GS98 standard solar model (continuous:
+8B + hep, pp, CNO = 13N + 15O + 17F; lines: pep, the two 7Be lines), and low-energy
+atmospheric neutrinos (FLUKA, full table to 905 MeV), see
+:mod:`relicboost.physics.backgrounds`.  The quantity plotted is E dPhi/dE in
+cm^-2 s^-1 against the momentum p in MeV; for the relic neutrinos dPhi/dE = c dn/dp.
+Solar lines are drawn as vertical segments whose height is the line flux Phi in
+cm^-2 s^-1 (the same unit as E dPhi/dE; the usual convention for lines).
 
-Missing compared with the paper's Fig. 6: the relic neutrinos from BBN (orange
-dashed and dot-dashed; their spectra are not tabulated in any source we can cite),
-and the solar pp, 7Be, pep and CNO components (below 1.8 MeV; only 8B and hep are
-shipped, as only they matter for CEvNS on lead).
+Missing compared with the paper's Fig. 6, and said so on the figure: the relic
+antineutrinos from BBN (neutron and tritium decays, Ivanchik & Yurchenko 2018,
+arXiv:1809.03349; orange dashed and dot-dashed in the paper).  Their spectra are
+published only as figure curves, no table or fit we could cite was found, so they are
+not drawn rather than digitised.
 """
 from __future__ import annotations
 
 from pathlib import Path
 
-import matplotlib
 import numpy as np
 import pandas as pd
+from matplotlib.figure import Figure
 from scipy.special import expit
 
-matplotlib.use("Agg")
-from matplotlib.figure import Figure  # noqa: E402
-
-from relicboost import Model, cevns  # noqa: E402
-from relicboost.physics.relic import T_CNB_K  # noqa: E402
-from relicboost.physics.units import C_CM_S, EV_MEV, HBARC_MEV_CM, kelvin_to_mev  # noqa: E402
-from relicboost.results.fig1 import PAPER_COLOURS  # noqa: E402
-from relicboost.results.io import atomic_savefig, atomic_write_csv  # noqa: E402
+from relicboost import Model, cevns
+from relicboost.data import register_reference
+from relicboost.physics import backgrounds
+from relicboost.physics.relic import T_CNB_K
+from relicboost.physics.units import C_CM_S, EV_MEV, HBARC_MEV_CM, kelvin_to_mev
+from relicboost.results.fig1 import PAPER_COLOURS
+from relicboost.results.io import atomic_savefig, atomic_write_csv
 
 LAMS = (1e-9, 1e-10, 1e-11, 1e-12)
+#: Curves of the paper's Fig. 6 that are not drawn, with the reason (printed on the figure).
+NOT_SHOWN = ("BBN relic antineutrinos (n and 3H decays; Ivanchik & Yurchenko 2018): "
+             "published only as a figure, no citable table")
+#: Solar continuum curves: (curve name, background name, line style).
+SOLAR_CONTINUA = (("solar 8B+hep", "solar", "--"), ("solar pp", "solar-pp", "-."),
+                  ("solar CNO (13N+15O+17F)", "solar-CNO", ":"))
 
 
 def relic_flux_times_energy(p_MeV: np.ndarray, m_nu_eV: float = 0.05, n_species: int = 6,
@@ -74,15 +84,16 @@ def make_fig6(outdir: Path, model: Model | None = None, m_nu_eV: float = 0.05) -
     for lam in LAMS:
         p = model.predict(lam=lam)
         rows.append((f"boosted CvB lam={lam:.0e} MeV^-3", p.energy, p.energy * cevns.cevns_flux(p, "boosted"),
-                     dict(color=PAPER_COLOURS[lam],
-                          label=rf"boosted C$\nu$B, $10^{{{round(np.log10(lam))}}}$ MeV$^{{-3}}$")))
+                     {"color": PAPER_COLOURS[lam],
+                          "label": rf"boosted C$\nu$B, $10^{{{round(np.log10(lam))}}}$ MeV$^{{-3}}$"}))
     p_rel = np.geomspace(1e-11, 1e-7, 300)
     rows.append((f"standard CvB m_nu={m_nu_eV:g} eV", p_rel, relic_flux_times_energy(p_rel, m_nu_eV),
-                 dict(color=PAPER_COLOURS[1e-12], ls="--", label=rf"standard C$\nu$B ($m_\nu$={m_nu_eV:g} eV)")))
-    e_s, f_s = cevns.background_flux("solar")
-    rows.append(("solar 8B+hep", e_s, e_s * f_s, dict(color="tab:blue", ls="--", label="solar (8B + hep)")))
+                 {"color": PAPER_COLOURS[1e-12], "ls": "--", "label": rf"standard C$\nu$B ($m_\nu$={m_nu_eV:g} eV)"}))
+    for curve, bg_name, ls in SOLAR_CONTINUA:
+        e_s, f_s = cevns.background_flux(bg_name)
+        rows.append((curve, e_s, e_s * f_s, {"color": "tab:blue", "ls": ls, "label": f"{curve} (B16-GS98)"}))
     e_a, f_a = cevns.background_flux("atmospheric", atm_emax_MeV=None)
-    rows.append(("atmospheric FLUKA", e_a, e_a * f_a, dict(color="tab:red", ls="--", label="atmospheric (FLUKA)")))
+    rows.append(("atmospheric FLUKA", e_a, e_a * f_a, {"color": "tab:red", "ls": "--", "label": "atmospheric (FLUKA)"}))
 
     fig = Figure(figsize=(6.4, 4.4))
     ax = fig.subplots()
@@ -91,13 +102,22 @@ def make_fig6(outdir: Path, model: Model | None = None, m_nu_eV: float = 0.05) -
         keep = y > 0
         ax.loglog(x[keep], y[keep], **style)
         frames.append(pd.DataFrame({"curve": name, "momentum_MeV": x[keep], "E_dPhi_dE_cm-2_s-1": y[keep]}))
+    ymin = 1e-6
+    for i, (name, energy, flux) in enumerate(backgrounds.solar_lines()):
+        ax.vlines(energy, ymin, flux, color="tab:blue", lw=1.5,
+                  label="solar lines (pep, 7Be): height = line flux" if i == 0 else None)
+        frames.append(pd.DataFrame({"curve": f"solar line {name} (line flux, cm^-2 s^-1)",
+                                    "momentum_MeV": [energy], "E_dPhi_dE_cm-2_s-1": [flux]}))
+    register_reference("Vinyoles2017B16")
     ax.set_xlabel(r"$p_\nu$ [MeV]")
-    ax.set_ylabel(r"$E\,d\Phi/dE$ [cm$^{-2}$ s$^{-1}$]")
-    ax.set_ylim(1e-6, 1e16)
-    ax.set_title("Fig. 6 (BBN relics and sub-2 MeV solar lines not shown)", fontsize=9)
-    ax.legend(fontsize=7, loc="upper right")
+    ax.set_ylabel(r"$E\,d\Phi/dE$ [cm$^{-2}$ s$^{-1}$]; lines: $\Phi$ [cm$^{-2}$ s$^{-1}$]")
+    ax.set_ylim(ymin, 1e16)
+    ax.set_title("Fig. 6 -- not shown: " + NOT_SHOWN.replace(": ", ":\n", 1), fontsize=7)
+    ax.legend(fontsize=6, loc="center left", bbox_to_anchor=(0.22, 0.45))
     files = [atomic_savefig(fig, outdir / f"fig6{s}") for s in (".png", ".pdf")]
     files.append(atomic_write_csv(outdir / "fig6.csv", pd.concat(frames, ignore_index=True), [
         "Das, Perez-Gonzalez, Sen 2022 Fig. 6 reproduction (relicboost): E dPhi/dE vs momentum",
-        f"boosted: paper preset, 3 flavour channels; standard CvB: T = {T_CNB_K} K, 6 species, m_nu = {m_nu_eV:g} eV"]))
+        f"boosted: paper preset, 3 flavour channels; standard CvB: T = {T_CNB_K} K, 6 species, m_nu = {m_nu_eV:g} eV",
+        "solar: B16-GS98 (Vinyoles et al. 2017); solar lines: value = line flux in cm^-2 s^-1 at the line energy",
+        "not shown: " + NOT_SHOWN]))
     return files
