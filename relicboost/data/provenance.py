@@ -29,13 +29,17 @@ def _read_raw(stem: str) -> tuple[dict[str, str], pd.DataFrame]:
     return header, pd.read_csv(io.StringIO("\n".join(lines[n_header:])), skipinitialspace=True)
 
 
-def to_confirm_entries(names: Iterable[str] | None = None) -> list[dict[str, str]]:
+def to_confirm_entries(names: Iterable[str] | None = None,
+                       bibkeys: Iterable[str] | None = None) -> list[dict[str, str]]:
     """Tables (and rows) whose values are not yet verified against the primary source.
 
     Parameters
     ----------
     names : iterable of str, optional
         Table names (file stems, ``.csv`` allowed); default all shipped tables.
+    bibkeys : iterable of str, optional
+        Keep only tables citing at least one of these BibTeX keys (e.g.
+        :func:`relicboost.data.used_references` of a run); default no filter.
 
     Returns
     -------
@@ -45,11 +49,14 @@ def to_confirm_entries(names: Iterable[str] | None = None) -> list[dict[str, str
         comma separated, or ``"all"`` without a status column), ``origin`` (header
         ``origin``; ``""`` if absent) and ``title``.
     """
+    keep = None if bibkeys is None else set(bibkeys)
     out = []
     for name in (list_tables() if names is None else list(names)):
         stem = name.removesuffix(".csv")
         header, df = _read_raw(stem)
         if header.get("status") != "to-confirm":
+            continue
+        if keep is not None and not keep & {k.strip() for k in header.get("bibkey", "").split(",")}:
             continue
         if "status" in df.columns:
             pending = df[df["status"].astype(str).str.strip() == "to-confirm"]
@@ -61,12 +68,12 @@ def to_confirm_entries(names: Iterable[str] | None = None) -> list[dict[str, str
     return out
 
 
-def to_confirm_report(names: Iterable[str] | None = None) -> str:
+def to_confirm_report(names: Iterable[str] | None = None, bibkeys: Iterable[str] | None = None) -> str:
     """Comment lines (``% ...``, valid BibTeX) listing every value still to confirm.
 
     Parameters are as in :func:`to_confirm_entries`; returns ``""`` if everything is verified.
     """
-    entries = to_confirm_entries(names)
+    entries = to_confirm_entries(names, bibkeys)
     if not entries:
         return ""
     lines = ["% Values not yet verified against the primary source (status to-confirm;",

@@ -47,3 +47,10 @@ def test_resolved_values():
     assert sol.loc["8B", "flux_cm-2_s-1"] == 5.46e6 and sol.loc["8B", "status"] == "verified"  # B16-GS98
     sk = data.load_table("sk4_integrated_limit")
     assert "SK-I-IV" in sk.attrs["title"]
+
+
+def test_filter_by_used_references():
+    """What 'relicboost bib' prints for a run that used only the SK tables."""
+    tables = [e["table"] for e in provenance.to_confirm_entries(bibkeys=["Abe2021SKDSNB"])]
+    assert tables == ["sk4_integrated_limit"]
+    assert provenance.to_confirm_report(bibkeys=[]) == ""
