@@ -7,6 +7,8 @@ Every flux is returned on its own log-spaced energy grid as
     B16-GS98 normalisation (Vinyoles et al. 2017, ``solar_fluxes.csv``) times the
     Winter et al. (2006) spectral shape (``solar_8B_spectrum.csv``), interpolated
     linearly in ln(shape) and renormalised to unit integral.
+    ``b8_normalisation="SNO"`` uses instead the measured total active 8B flux,
+    5.25e6 cm^-2 s^-1 (SNO 2013, ``solar_8B_measured_flux.csv``; 3.8% lower).
 ``"solar-hep"``
     B16-GS98 normalisation times an allowed beta-decay shape with endpoint
     18.77 MeV, dN/dE ∝ E^2 W sqrt(W^2 - m_e^2), W = E_max + m_e - E (positron
@@ -63,6 +65,8 @@ LOW_SOLAR_RANGE_MEV: tuple = (1.0e-3, 1.75)
 
 #: Atmospheric upper neutrino-energy cut that reproduces the paper's numbers (MeV).
 ATM_EMAX_PAPER_MEV: float = 200.0
+#: Choices for the 8B normalisation (see :func:`b8_total_flux`).
+B8_NORMALISATIONS: tuple = ("B16-GS98", "SNO")
 #: hep neutrino endpoint in MeV.
 HEP_ENDPOINT_MEV: float = 18.77
 #: Elementary background names.
@@ -99,6 +103,21 @@ def solar_total_flux(source: str) -> float:
     return float(row["flux_cm-2_s-1"].iloc[0])
 
 
+def b8_total_flux(normalisation: str = "B16-GS98") -> float:
+    """Total 8B neutrino flux, cm^-2 s^-1: the B16-GS98 model value or the SNO 2013 measurement.
+
+    Parameters
+    ----------
+    normalisation : {"B16-GS98", "SNO"}
+        Standard-solar-model prediction (default) or measured total active flux.
+    """
+    if normalisation == "B16-GS98":
+        return solar_total_flux("8B")
+    if normalisation == "SNO":
+        return float(load_table("solar_8B_measured_flux")["flux_cm-2_s-1"].iloc[0])
+    raise ValueError(f"b8_normalisation must be one of {B8_NORMALISATIONS}, got {normalisation!r}")
+
+
 def _solar_grid() -> np.ndarray:
     return np.geomspace(0.1, HEP_ENDPOINT_MEV, _N_GRID)
 
@@ -123,15 +142,15 @@ def _normalised(e: np.ndarray, shape: np.ndarray) -> np.ndarray:
 
 
 @lru_cache(maxsize=16)
-def _flux_cached(name: str, atm_emax_MeV: float | None) -> tuple:
+def _flux_cached(name: str, atm_emax_MeV: float | None, b8_normalisation: str = "B16-GS98") -> tuple:
     if name == "solar-8B":
         e = _solar_grid()
-        f = solar_total_flux("8B") * _normalised(e, _b8_shape(e))
+        f = b8_total_flux(b8_normalisation) * _normalised(e, _b8_shape(e))
     elif name == "solar-hep":
         e = _solar_grid()
         f = solar_total_flux("hep") * _normalised(e, _hep_shape(e))
     elif name == "solar":
-        e, f1 = _flux_cached("solar-8B", None)
+        e, f1 = _flux_cached("solar-8B", None, b8_normalisation)
         f = f1 + _flux_cached("solar-hep", None)[1]
     elif name in LOW_SOLAR:
         e = _low_solar_grid()
@@ -151,7 +170,8 @@ def _flux_cached(name: str, atm_emax_MeV: float | None) -> tuple:
     return e, f
 
 
-def background_flux(name: str, atm_emax_MeV: float | None = ATM_EMAX_PAPER_MEV) -> tuple:
+def background_flux(name: str, atm_emax_MeV: float | None = ATM_EMAX_PAPER_MEV,
+                    b8_normalisation: str = "B16-GS98") -> tuple:
     """Differential flux of a background source.
 
     Parameters
@@ -162,6 +182,8 @@ def background_flux(name: str, atm_emax_MeV: float | None = ATM_EMAX_PAPER_MEV) 
     atm_emax_MeV : float or None
         Upper neutrino-energy cut for "atmospheric", MeV (default 200, the paper's
         numbers; None = full FLUKA table up to 905 MeV).  Ignored for solar fluxes.
+    b8_normalisation : {"B16-GS98", "SNO"}
+        8B flux normalisation for "solar-8B" and "solar" (default the B16-GS98 model).
 
     Returns
     -------
@@ -177,7 +199,10 @@ def background_flux(name: str, atm_emax_MeV: float | None = ATM_EMAX_PAPER_MEV) 
             raise ValueError(f"atm_emax_MeV must be > 14 MeV (FLUKA table starts at 13.2 MeV) or None, "
                              f"got {atm_emax_MeV!r}")
         atm_emax_MeV = float(atm_emax_MeV)
-    return _flux_cached(name, atm_emax_MeV if name == "atmospheric" else None)
+    if b8_normalisation not in B8_NORMALISATIONS:
+        raise ValueError(f"b8_normalisation must be one of {B8_NORMALISATIONS}, got {b8_normalisation!r}")
+    return _flux_cached(name, atm_emax_MeV if name == "atmospheric" else None,
+                        b8_normalisation if name in ("solar-8B", "solar") else "B16-GS98")
 
 
 # --------------------------------------------------------------------------- sub-2-MeV solar sources

@@ -100,3 +100,17 @@ def test_sub_2_mev_sources_give_no_counts_above_keV_thresholds():
     assert cevns.background_recoil_spectrum("solar-pp", [2e-3])[0] == 0.0     # above E_R,max
     # solar-all adds only sub-keV recoils to the paper's "solar" (8B + hep) above 0.1 keV
     assert cevns.background_counts("solar-all", 0.1) == pytest.approx(cevns.background_counts("solar", 0.1))
+
+
+def test_b8_normalisation_option_sno():
+    """SNO 2013 total active 8B flux 5.25e6 cm^-2 s^-1 (PDG listing) instead of B16-GS98 5.46e6."""
+    e, f_ssm = bg.background_flux("solar-8B")
+    e2, f_sno = bg.background_flux("solar-8B", b8_normalisation="SNO")
+    assert np.array_equal(e, e2)
+    assert np.trapezoid(f_sno, e) == pytest.approx(5.25e6, rel=1e-3)
+    assert f_sno == pytest.approx(f_ssm * 5.25 / 5.46)
+    n_ssm = cevns.counts_from_flux(e, f_ssm, 1.0)
+    n_sno = cevns.counts_from_flux(e, f_sno, 1.0)
+    assert n_sno / n_ssm == pytest.approx(0.9615, abs=1e-3)
+    with pytest.raises(ValueError, match="b8_normalisation"):
+        bg.background_flux("solar-8B", b8_normalisation="BP05")
