@@ -114,7 +114,7 @@ def test_unknown_table_name():
         data.load_table("does_not_exist")
 
 
-# Published numbers typed into the package (sources in the file headers; PHYSICS-INPUTS.md).
+# Published numbers typed into the package (sources in the file headers; docs/reference-values.md).
 def test_sk4_binned_table_matches_publication():
     df = data.load_table("sk4_binned_limits")
     # Abe et al. (SK), PRD 104 (2021) 122002, Fig. 25: 2-MeV bins 9.3-31.3 MeV.

@@ -5,7 +5,7 @@
 * conservation: comoving number grows by one neutrino per scattering, comoving energy is conserved
   (book-keeping the flat-spectrum tail below the lowest grid node);
 * lam = 0 gives the standard DSNB (paper path and quad), including the cross-check values of
-  PHYSICS-INPUTS.md (nu-bar_e above 17.3 MeV: 2.14 for T = 7 MeV, 1.64 for T = 6 MeV; Table I SFR,
+  docs/reference-values.md (nu-bar_e above 17.3 MeV: 2.14 for T = 7 MeV, 1.64 for T = 6 MeV; Table I SFR,
   no oscillations, E_tot = 3e53 erg, H0 = 67, Omega_m = 0.32, z_max = 6; independently computed);
 * grid refinement converges at second order.
 """
@@ -162,7 +162,7 @@ def test_lam_zero_equals_paper_path_and_quad(species):
 
 @pytest.mark.parametrize("T, expected", [(7.0, 2.14), (6.0, 1.64)])
 def test_standard_dsnb_cross_check_above_sk_threshold(T, expected):
-    # PHYSICS-INPUTS.md, "Standard DSNB cross-check" (independently computed; +-1 in the last digit)
+    # docs/reference-values.md, "Standard DSNB cross-check" (independently computed; +-1 in the last digit)
     p = Model(convention="consistent", flavour="none").predict(0.0, T_nuebar=T)
     assert p.integrated_flux("nuebar", 17.3) == pytest.approx(expected, abs=0.01)
 
