@@ -116,6 +116,7 @@ def test_linear_response_attenuation_matches_first_order_quad(E, sigma_energy):
 
 
 # ----------------------------------------------------------------- nested-quad reference (cheap version of the benchmark)
+@pytest.mark.slow  # ~9 s on an idle core, > 10 s on the shared machine (nested quad in benchmarks/reference_quad.py)
 def test_agrees_with_nested_quad_reference(model):
     """Fast engine vs benchmarks/reference_quad.py at lam = 1e-10 MeV^-3, a few energies: <= 0.3%."""
     lam = 1e-10

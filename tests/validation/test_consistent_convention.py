@@ -11,6 +11,8 @@
 """
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 from scipy.integrate import quad
@@ -19,7 +21,6 @@ from relicboost import Model
 from relicboost.physics import units
 from relicboost.physics.cosmology import Cosmology
 from relicboost.physics.relic import relic_number_density
-from relicboost.physics.sources import fermi_dirac_spectrum
 from relicboost.physics.star_formation import ccsn_rate
 
 COSMO = Cosmology()
@@ -34,13 +35,20 @@ def _rate(u):
     return COSMO.hubble_distance_cm / COSMO.E(z) * (1 + z) * units.per_mpc3_yr_to_per_cm3_s(ccsn_rate(z, "paper"))
 
 
+def _fermi_dirac(E, T, E_tot_erg=3e53):
+    """dN/dE (MeV^-1) per supernova and species: E_tot/6 in a Fermi-Dirac spectrum of temperature T (MeV),
+    as in paper Eq. III.6, written out here in plain floats (independent of the package, fast inside quad)."""
+    norm = E_tot_erg * units.ERG_MEV / 6.0 * 120.0 / (7.0 * math.pi**4) / T**4
+    return norm * E * E / (math.exp(E / T) + 1.0)
+
+
 def _n_above(E, T):
     """Number of neutrinos above E (MeV) per supernova for one species at temperature T."""
-    return quad(lambda x: fermi_dirac_spectrum(x, T), E, 20 * T + E, epsabs=0, epsrel=1e-11)[0]
+    return quad(_fermi_dirac, E, 20 * T + E, args=(T,), epsabs=0, epsrel=1e-11)[0]
 
 
 def _dsnb_quad(E, T):
-    return quad(lambda u: _rate(u) * fermi_dirac_spectrum(E * np.exp(u), T), 0, U_MAX, epsrel=1e-10, limit=200)[0]
+    return quad(lambda u: _rate(u) * _fermi_dirac(E * math.exp(u), T), 0, U_MAX, epsrel=1e-10, limit=200)[0]
 
 
 def _single_scattering_quad(E, species, lam, dof):
