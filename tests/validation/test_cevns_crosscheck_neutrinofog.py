@@ -1,6 +1,7 @@
 """Cross-checks of the shipped background spectra against the third-party tabulations of C. O'Hare's
 NeutrinoFog (copied with their provenance into tests/data/neutrinofog_*.csv).  The shipped tables were
-sampled from the same public tabulation, so these tests check the sampling, interpolation, units and the rate pipeline, not the primary sources."""
+sampled from the same public tabulation, so these tests check the sampling, interpolation, units and the rate
+pipeline, not the primary sources."""
 from __future__ import annotations
 
 from pathlib import Path

@@ -63,7 +63,8 @@ def test_fig2_limits_from_data(outdir):
     lim = read(outdir[0] / "fig2_limits.csv")
     sk = lim[lim["experiment"] == "sk4_binned_limits"]
     bx = lim[lim["experiment"] == "borexino_binned_limits"]
-    assert len(sk) == 11 and sk["E_low_MeV"].min() == pytest.approx(9.3) and sk["E_high_MeV"].max() == pytest.approx(31.3)
+    assert len(sk) == 11
+    assert sk["E_low_MeV"].min() == pytest.approx(9.3) and sk["E_high_MeV"].max() == pytest.approx(31.3)
     assert len(bx) == 15 and bx["E_low_MeV"].min() == pytest.approx(1.8)
 
 

@@ -95,7 +95,7 @@ def test_resnova_bookkeeping(model):
     above = cevns.counts(p, "boosted", threshold_keV=edges)
     assert c["boosted"].sum() == pytest.approx(10.0 * (above[0] - above[-1]), rel=1e-9)
     np.testing.assert_allclose(c["flat"], 0.01 * np.diff(edges) * 10.0, rtol=1e-12)
-    s, b = rn.signal_background(p)
+    _, b = rn.signal_background(p)
     np.testing.assert_allclose(b, c["dsnb"] + c["solar-8B"] + c["solar-hep"] + c["atmospheric"] + c["flat"])
     # Z grows as sqrt(exposure): an independent instance at 4x the exposure
     rn4 = likelihoods.RESNOVA(exposure_ton_yr=40.0, threshold_keV=1.0, recoil_edges_keV=edges,
