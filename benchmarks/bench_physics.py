@@ -32,9 +32,9 @@ import numpy as np
 from tqdm import tqdm
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from reference_quad import QuadReference  # noqa: E402
+from reference_quad import QuadReference
 
-from relicboost import Model  # noqa: E402
+from relicboost import Model
 
 EMIN, EMAX, PEAK_FRACTION = 0.1, 80.0, 1e-6
 TARGET_MS, TARGET_SPEEDUP, TARGET_ERR = 2.0, 1000.0, 3e-3

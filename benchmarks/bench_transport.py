@@ -38,8 +38,8 @@ def main() -> None:
     sol = m._transport
     lams = np.logspace(-13, -8, 11)
     rows = []
-    t_pred = np.mean([_time(lambda l=l: m.predict(l), 3) for l in lams])
-    t_fast = np.mean([_time(lambda l=l: sol.species_fluxes(l, TEMPS), 3) for l in lams])
+    t_pred = np.mean([_time(lambda lam=lam: m.predict(lam), 3) for lam in lams])
+    t_fast = np.mean([_time(lambda lam=lam: sol.species_fluxes(lam, TEMPS), 3) for lam in lams])
     Q3 = sol.sources(TEMPS)
     worst = 0.0
     t_slow = []

@@ -94,7 +94,8 @@ class QuadReference:
     def rate(self, z: float) -> float:
         """Comoving CCSN rate, cm^-3 s^-1 (Eq. III.7 with (1+z2) in C)."""
         p, zp1 = self._p, 1.0 + z
-        s = zp1 ** (p["a"] * p["zeta"]) + (zp1 / self._B) ** (p["b"] * p["zeta"]) + (zp1 / self._C) ** (p["c"] * p["zeta"])
+        s = (zp1 ** (p["a"] * p["zeta"]) + (zp1 / self._B) ** (p["b"] * p["zeta"])
+             + (zp1 / self._C) ** (p["c"] * p["zeta"]))
         per_mpc3_yr = p["rho"] / 143.0 * s ** (1.0 / p["zeta"])
         return per_mpc3_yr / (units.MPC_CM**3 * units.YEAR_S)
 

@@ -41,10 +41,12 @@ def paper_numbers() -> pd.DataFrame:
                      "unit": unit, "source": source, "note": note})
 
     add("standard DSNB nuebar flux above 17.3 MeV, T=7 MeV", "2.14 (cross-check)",
-        p0.integrated_flux("nuebar", SK_THRESHOLD_MEV), "cm^-2 s^-1", "PHYSICS-INPUTS.md cross-check",
+        p0.integrated_flux("nuebar", SK_THRESHOLD_MEV), "cm^-2 s^-1",
+        "docs/reference-values.md (Standard DSNB cross-check)",
         "independently computed value, not printed in the paper")
     add("standard DSNB nuebar flux above 17.3 MeV, T=6 MeV", "1.64 (cross-check)",
-        m67.predict(0.0).integrated_flux("nuebar", SK_THRESHOLD_MEV), "cm^-2 s^-1", "PHYSICS-INPUTS.md cross-check")
+        m67.predict(0.0).integrated_flux("nuebar", SK_THRESHOLD_MEV), "cm^-2 s^-1",
+        "docs/reference-values.md (Standard DSNB cross-check)")
     add("lam where total nuebar flux >17.3 MeV reaches SK-IV 2.7, T=7/10", "~1e-11",
         sk_crossing_lam(m), "MeV^-3", "Sec. V, Fig. 3")
     add("total nuebar flux >17.3 MeV at lam=1e-9, T=6/7 (below 2.7 = not excluded)", "< 2.7",

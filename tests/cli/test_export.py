@@ -111,10 +111,9 @@ def test_failed_writes_leave_old_file_and_no_temp(tmp_path, monkeypatch):
     run = RunDirectory(tmp_path)
     target = run.write_table("limits.csv", lam_limits_frame(), {"CL": 0.9})
     before = target.read_bytes()
-    with pytest.raises(RuntimeError):
-        with atomic_path(target) as tmp:
-            tmp.write_text("partial")
-            raise RuntimeError("killed mid-write")
+    with pytest.raises(RuntimeError), atomic_path(target) as tmp:
+        tmp.write_text("partial")
+        raise RuntimeError("killed mid-write")
     assert target.read_bytes() == before
     fig = Figure()
 
@@ -202,7 +201,7 @@ def test_make_fig1_writes_png_pdf_csv(tmp_path):
     t = pd.read_csv(tmp_path / "fig" / "fig1.csv", comment="#")
     assert len(t) == 2 * 4 * 20
     assert sorted(t["lam_MeV-3"].unique()) == [1e-12, 1e-11, 1e-10, 1e-9]  # paper Fig. 1 values
-    np.testing.assert_allclose(t["g"], [g_by_hand(l, m) for l, m in zip(t["lam_MeV-3"], t["M_MeV"])],
+    np.testing.assert_allclose(t["g"], [g_by_hand(lam, m) for lam, m in zip(t["lam_MeV-3"], t["M_MeV"])],
                                rtol=1e-14)
     np.testing.assert_array_equal(t["heavy_limit_valid"], t["M_MeV"] > 0.01 * (1 + 1e-9))
 

@@ -4,6 +4,7 @@ Thresholds and root finding are done here with scipy (not with code under test).
 """
 from __future__ import annotations
 
+import itertools
 import math
 
 import numpy as np
@@ -51,7 +52,7 @@ class StepPrediction:
     def binned_flux(self, species, edges_MeV, component="total"):
         e = np.asarray(edges_MeV, float)
         self._check(e[0], e[-1])
-        return np.array([self._integral(a, b) / (b - a) for a, b in zip(e[:-1], e[1:])])
+        return np.array([self._integral(a, b) / (b - a) for a, b in itertools.pairwise(e)])
 
 
 def flux_limit(lk, shape: StepPrediction) -> float:

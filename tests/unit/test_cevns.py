@@ -20,7 +20,8 @@ def _fd_flux(e):
 
 @pytest.mark.parametrize("er_keV, expected", [(1.0, 0.9030), (3.0, 0.7334), (10.0, 0.3373)])
 def test_helm_check_values_A208(er_keV, expected):
-    # PHYSICS-INPUTS.md "CEvNS on lead": check values (two independent codes), q = sqrt(2 m E_R), m = A u.
+    # Helm (Lewin & Smith 1996) check values from two independent codes, docs/reference-values.md
+    # "CEvNS on lead"; q = sqrt(2 m E_R), m = A u.
     q = np.sqrt(2.0 * 208 * AMU_MEV * er_keV * KEV_MEV)
     assert helm_form_factor_sq(q, 208) == pytest.approx(expected, abs=1.5e-4)
 
@@ -163,7 +164,7 @@ def test_prediction_level_api_channels():
 
 
 def test_fig6_relic_spectrum_number_density():
-    # n = (3/4)(zeta(3)/pi^2) T^3 per species ~ 56 cm^-3 at T = 1.95 K (PHYSICS-INPUTS.md constants):
+    # n = (3/4)(zeta(3)/pi^2) T^3 per species ~ 56 cm^-3 at T = 1.95 K (docs/reference-values.md, Constants):
     # integrate dn/dp = (E dPhi/dE) / (c E) over p.
     from relicboost.physics.units import C_CM_S, EV_MEV
     from relicboost.results.fig6 import relic_flux_times_energy

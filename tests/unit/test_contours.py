@@ -32,7 +32,7 @@ def test_isocontours_match_hand_formula_and_are_lines_of_slope_one():
     t = lam_isocontours(M)
     assert set(t["mediator"]) == {"scalar", "vector"}
     assert len(t) == 2 * 4 * 61
-    for (med, lam), sub in t.groupby(["mediator", "lam_MeV-3"]):
+    for (_med, lam), sub in t.groupby(["mediator", "lam_MeV-3"]):
         expected = [g_by_hand(lam, m) for m in sub["M_MeV"]]
         np.testing.assert_allclose(sub["g"], expected, rtol=1e-12)
         slope = np.polyfit(np.log10(sub["M_MeV"]), np.log10(sub["g"]), 1)[0]

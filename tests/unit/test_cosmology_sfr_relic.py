@@ -127,7 +127,7 @@ def test_rate_power_law_slopes(sfr):
 
 
 def test_sfr_models_table_I_and_yuksel():
-    """Parameters typed from paper Table I and Yuksel et al. 2008 (PHYSICS-INPUTS.md)."""
+    """Parameters typed from paper Table I and Yuksel et al. 2008 (docs/reference-values.md)."""
     p, y = SFR_MODELS["paper"], SFR_MODELS["yuksel2008"]
     assert (p.rho_star, p.a, p.b, p.c, p.z1, p.z2, p.zeta) == (0.02, 3.4, -0.3, -2.5, 1.0, 4.0, -10.0)
     assert (y.rho_star, y.a, y.b, y.c, y.z1, y.z2, y.zeta) == (0.0178, 3.4, -0.3, -3.5, 1.0, 4.0, -10.0)

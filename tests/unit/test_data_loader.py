@@ -54,7 +54,7 @@ def test_missing_column_names_file(tmp_path):
 
 
 def test_caller_required_column(tmp_path):
-    with pytest.raises(ValueError, match="missing column.*status"):
+    with pytest.raises(ValueError, match=r"missing column.*status"):
         data.read_table(write(tmp_path, GOOD_HEADER + GOOD_ROWS), required_columns=["status"])
 
 
@@ -73,25 +73,25 @@ def test_unsorted_bins_names_row(tmp_path):
 
 def test_overlapping_bins(tmp_path):
     rows = "E_low_MeV,E_high_MeV,limit_cm-2_s-1_MeV-1\n1.0,2.5,1\n2.0,3.0,1\n"
-    with pytest.raises(ValueError, match="row 2.*overlapping"):
+    with pytest.raises(ValueError, match=r"row 2.*overlapping"):
         data.read_table(write(tmp_path, GOOD_HEADER + rows))
 
 
 def test_inverted_bin(tmp_path):
     rows = "E_low_MeV,E_high_MeV,limit_cm-2_s-1_MeV-1\n1.0,2.0,1\n3.0,2.5,1\n"
-    with pytest.raises(ValueError, match="row 2.*inverted"):
+    with pytest.raises(ValueError, match=r"row 2.*inverted"):
         data.read_table(write(tmp_path, GOOD_HEADER + rows))
 
 
 def test_nan_value_names_row(tmp_path):
     rows = GOOD_ROWS.replace("3.0,4.0,3.0", "3.0,4.0,nan")
-    with pytest.raises(ValueError, match="row 3.*not a finite"):
+    with pytest.raises(ValueError, match=r"row 3.*not a finite"):
         data.read_table(write(tmp_path, GOOD_HEADER + rows))
 
 
 def test_missing_header_key(tmp_path):
     header = GOOD_HEADER.replace("# status: verified\n", "")
-    with pytest.raises(ValueError, match="lacks required key.*status"):
+    with pytest.raises(ValueError, match=r"lacks required key.*status"):
         data.read_table(write(tmp_path, header + GOOD_ROWS))
 
 
@@ -114,7 +114,7 @@ def test_unknown_table_name():
         data.load_table("does_not_exist")
 
 
-# Published numbers typed into the package (sources in the file headers; PHYSICS-INPUTS.md).
+# Published numbers typed into the package (sources in the file headers; docs/reference-values.md).
 def test_sk4_binned_table_matches_publication():
     df = data.load_table("sk4_binned_limits")
     # Abe et al. (SK), PRD 104 (2021) 122002, Fig. 25: 2-MeV bins 9.3-31.3 MeV.

@@ -25,7 +25,8 @@ def _sigma_from_amplitudes(E, g, M, mediator):
         parts = {"nunu_t": 2, "nunubar_t": 2, "nunu_same": 0.5, "nunubar_same": 1, "nunubar_annihilation": 2}
     tot = 0.0
     for name, mult in parts.items():
-        f = lambda t: lm.squared_amplitudes(s, t, M, g, mediator)[name] / (16 * np.pi * s**2)
+        def f(t, name=name):
+            return lm.squared_amplitudes(s, t, M, g, mediator)[name] / (16 * np.pi * s**2)
         pts = [-M**2] if 0 < M**2 < s else None
         tot += mult * quad(f, -s, 0, points=pts, epsrel=1e-10, limit=200)[0]
     return tot

@@ -51,8 +51,9 @@ def test_error_states_allowed_range(model):
 @pytest.mark.parametrize("kw,name", [
     ({"convention": "Paper"}, "convention"), ({"convention": "consistent-typo"}, "convention"),
     ({"sfr": "madau2014"}, "sfr"), ({"sharing": "flavour"}, "sharing"), ({"outgoing": "three"}, "outgoing"),
-    ({"sigma_energy": "mean"}, "sigma_energy"), ({"relic_dof": -2.0}, "relic_dof"), ({"relic_dof": float("nan")}, "relic_dof"),
-    ({"not_an_option": 1}, "not_an_option"), ({"energy_min": -0.1}, "energy_min"), ({"energy_min": 150.0}, "energy_min"),
+    ({"sigma_energy": "mean"}, "sigma_energy"), ({"relic_dof": -2.0}, "relic_dof"),
+    ({"relic_dof": float("nan")}, "relic_dof"), ({"not_an_option": 1}, "not_an_option"),
+    ({"energy_min": -0.1}, "energy_min"), ({"energy_min": 150.0}, "energy_min"),
     ({"n_z_fine": 100}, "n_z_fine"), ({"points_per_decade": 2}, "points_per_decade"), ({"z_max": 0.0}, "z_max"),
 ])
 def test_bad_constructor_options(kw, name):

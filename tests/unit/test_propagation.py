@@ -29,7 +29,7 @@ from relicboost.physics.sources import fermi_dirac_spectrum
 from relicboost.physics.star_formation import ccsn_rate
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
-from reference_quad import QuadReference  # noqa: E402
+from reference_quad import QuadReference
 
 COS = Cosmology()
 N0 = float(relic_number_density(0.0, 2.0))  # cm^-3, g = 2 (paper preset)
@@ -110,12 +110,14 @@ def test_linear_response_attenuation_matches_first_order_quad(E, sigma_energy):
     lam = 1e-15
     slope = (m.predict(lam=0.0).flux("nuebar", "dsnb")[i] - m.predict(lam=lam).flux("nuebar", "dsnb")[i]) / lam
     local = sigma_energy == "local"
-    f = lambda z: R_CM3_S(z) * float(fermi_dirac_spectrum(e * (1 + z), 7.0)) / float(COS.E(z)) * e * tau_per_lamE(z, local)  # noqa: E731
+    def f(z):
+        return R_CM3_S(z) * float(fermi_dirac_spectrum(e * (1 + z), 7.0)) / float(COS.E(z)) * e * tau_per_lamE(z, local)
     ref = DH * integrate.quad(f, 0.0, 6.0, epsrel=1e-9, limit=200)[0]
     assert slope == pytest.approx(ref, rel=1e-4)
 
 
-# ----------------------------------------------------------------- nested-quad reference (cheap version of the benchmark)
+# ------------------------------------------------------------ nested-quad reference (cheap version of the benchmark)
+@pytest.mark.slow  # ~9 s on an idle core, > 10 s on the shared machine (nested quad in benchmarks/reference_quad.py)
 def test_agrees_with_nested_quad_reference(model):
     """Fast engine vs benchmarks/reference_quad.py at lam = 1e-10 MeV^-3, a few energies: <= 0.3%."""
     lam = 1e-10

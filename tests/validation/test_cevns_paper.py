@@ -1,4 +1,4 @@
-"""CEvNS on lead against published numbers (paper Sec. V) and the PHYSICS-INPUTS.md cross-checks.
+"""CEvNS on lead against published numbers (paper Sec. V) and the cross-checks of docs/reference-values.md.
 
 Sources
 -------
@@ -6,7 +6,7 @@ Sources
         at E_th ~ 3 keV per ton yr: DSNB ~ 0.015, atmospheric ~ 0.03, boosted CvB ~ 0.007 for
         G_X^2 m_nu >~ 1e-9 MeV^-3; "for G_X^2 m_nu >~ 1e-9 MeV^-3 the CvB rate is only ~70% of the
         DSNB value" in E_R in [2, 3] keV; DSNB about half the atmospheric count at large thresholds.
-[inputs] ../shared/PHYSICS-INPUTS.md "CEvNS on lead" (independently computed cross-checks):
+[inputs] docs/reference-values.md "CEvNS on lead" (independently computed cross-checks):
         DSNB 0.040 / 0.024 / 0.016 above 1 / 2 / 3 keV; atmospheric (FLUKA) 0.054 above 3 keV,
         0.034 with E_nu < 200 MeV; 8B 30.6 above 1 keV.
 """

@@ -5,11 +5,13 @@
 * conservation: comoving number grows by one neutrino per scattering, comoving energy is conserved
   (book-keeping the flat-spectrum tail below the lowest grid node);
 * lam = 0 gives the standard DSNB (paper path and quad), including the cross-check values of
-  PHYSICS-INPUTS.md (nu-bar_e above 17.3 MeV: 2.14 for T = 7 MeV, 1.64 for T = 6 MeV; Table I SFR,
+  docs/reference-values.md (nu-bar_e above 17.3 MeV: 2.14 for T = 7 MeV, 1.64 for T = 6 MeV; Table I SFR,
   no oscillations, E_tot = 3e53 erg, H0 = 67, Omega_m = 0.32, z_max = 6; independently computed);
 * grid refinement converges at second order.
 """
 from __future__ import annotations
+
+import math
 
 import numpy as np
 import pytest
@@ -19,7 +21,6 @@ from relicboost import Model
 from relicboost.physics import units
 from relicboost.physics.cosmology import Cosmology
 from relicboost.physics.relic import relic_number_density
-from relicboost.physics.sources import fermi_dirac_spectrum
 from relicboost.physics.star_formation import ccsn_rate
 
 COSMO = Cosmology()
@@ -34,13 +35,20 @@ def _rate(u):
     return COSMO.hubble_distance_cm / COSMO.E(z) * (1 + z) * units.per_mpc3_yr_to_per_cm3_s(ccsn_rate(z, "paper"))
 
 
+def _fermi_dirac(E, T, E_tot_erg=3e53):
+    """dN/dE (MeV^-1) per supernova and species: E_tot/6 in a Fermi-Dirac spectrum of temperature T (MeV),
+    as in paper Eq. III.6, written out here in plain floats (independent of the package, fast inside quad)."""
+    norm = E_tot_erg * units.ERG_MEV / 6.0 * 120.0 / (7.0 * math.pi**4) / T**4
+    return norm * E * E / (math.exp(E / T) + 1.0)
+
+
 def _n_above(E, T):
     """Number of neutrinos above E (MeV) per supernova for one species at temperature T."""
-    return quad(lambda x: fermi_dirac_spectrum(x, T), E, 20 * T + E, epsabs=0, epsrel=1e-11)[0]
+    return quad(_fermi_dirac, E, 20 * T + E, args=(T,), epsabs=0, epsrel=1e-11)[0]
 
 
 def _dsnb_quad(E, T):
-    return quad(lambda u: _rate(u) * fermi_dirac_spectrum(E * np.exp(u), T), 0, U_MAX, epsrel=1e-10, limit=200)[0]
+    return quad(lambda u: _rate(u) * _fermi_dirac(E * math.exp(u), T), 0, U_MAX, epsrel=1e-10, limit=200)[0]
 
 
 def _single_scattering_quad(E, species, lam, dof):
@@ -162,7 +170,7 @@ def test_lam_zero_equals_paper_path_and_quad(species):
 
 @pytest.mark.parametrize("T, expected", [(7.0, 2.14), (6.0, 1.64)])
 def test_standard_dsnb_cross_check_above_sk_threshold(T, expected):
-    # PHYSICS-INPUTS.md, "Standard DSNB cross-check" (independently computed; +-1 in the last digit)
+    # docs/reference-values.md, "Standard DSNB cross-check" (independently computed; +-1 in the last digit)
     p = Model(convention="consistent", flavour="none").predict(0.0, T_nuebar=T)
     assert p.integrated_flux("nuebar", 17.3) == pytest.approx(expected, abs=0.01)
 

@@ -63,7 +63,8 @@ def test_fig2_limits_from_data(outdir):
     lim = read(outdir[0] / "fig2_limits.csv")
     sk = lim[lim["experiment"] == "sk4_binned_limits"]
     bx = lim[lim["experiment"] == "borexino_binned_limits"]
-    assert len(sk) == 11 and sk["E_low_MeV"].min() == pytest.approx(9.3) and sk["E_high_MeV"].max() == pytest.approx(31.3)
+    assert len(sk) == 11
+    assert sk["E_low_MeV"].min() == pytest.approx(9.3) and sk["E_high_MeV"].max() == pytest.approx(31.3)
     assert len(bx) == 15 and bx["E_low_MeV"].min() == pytest.approx(1.8)
 
 
@@ -90,7 +91,7 @@ def test_fig3_csv_physics(outdir):
 
 
 def test_sk_window_table(outdir):
-    """Standard DSNB in the SK window (lam = 0) matches PHYSICS-INPUTS.md cross-check values (2%):
+    """Standard DSNB in the SK window (lam = 0) matches the cross-check values of docs/reference-values.md (2%):
     2.14/1.64 (Table I), 1.90/1.46 (Yuksel 2008) for T(anti-nu_e) = 7/6 MeV; exclusion flags follow 2.7."""
     df = read(outdir[0] / "sk_window_fluxes.csv")
     std = df[df["lam_MeV-3"] == 0.0].set_index(["sfr", "T_nuebar_MeV"])["total_cm-2_s-1"]

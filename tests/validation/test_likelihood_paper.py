@@ -14,32 +14,22 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 from scipy.optimize import brentq
 
 from relicboost import likelihoods
+from relicboost import model as model_mod
 from relicboost.likelihoods import statistics as st
 
 THRESHOLD_90 = 1.2816**2
-REFDATA = Path(__file__).resolve().parents[2].parent / "shared" / "reference-data"
+DATA = Path(__file__).resolve().parents[1] / "data"   # third-party transcriptions with provenance headers
 
-model_mod = pytest.importorskip("relicboost.model")
 
 
 @pytest.fixture(scope="module")
 def model():
     return model_mod.Model(convention="paper", sfr="paper")
-
-
-def _cevns_ready() -> bool:
-    try:
-        from relicboost.physics import cevns
-    except ImportError:
-        return False
-    return all(hasattr(cevns, f) for f in ("counts", "background_counts"))
-
-
-needs_cevns = pytest.mark.skipif(not _cevns_ready(), reason="relicboost.physics.cevns not available yet")
 
 
 # ---- SK-IV: paper Sec. V and Fig. 3 ---------------------------------------------------------
@@ -82,7 +72,6 @@ def test_paper_naive_exposure_arithmetic():
     assert st.exposure_for_significance(z, e0, 1.0) == pytest.approx(1000.0, rel=0.15)
 
 
-@needs_cevns
 @pytest.mark.parametrize("lam, paper_kton_yr, lo, hi", [
     (1e-9, 1.0, 0.5, 2.0),     # paper: "E ~ 1 kton yr ... for G_X^2 m_nu >~ 1e-9"; we get 0.95
     (1e-11, 20.0, 10.0, 80.0),  # paper: "E ~ 20 kton yr ... for >~ 1e-11"; we get 41 (see module doc)
@@ -95,7 +84,6 @@ def test_paper_naive_exposure_with_cevns(model, lam, paper_kton_yr, lo, hi):
     assert lo < exposure < hi
 
 
-@needs_cevns
 def test_resnova_bookkeeping(model):
     from relicboost.physics import cevns
 
@@ -107,7 +95,7 @@ def test_resnova_bookkeeping(model):
     above = cevns.counts(p, "boosted", threshold_keV=edges)
     assert c["boosted"].sum() == pytest.approx(10.0 * (above[0] - above[-1]), rel=1e-9)
     np.testing.assert_allclose(c["flat"], 0.01 * np.diff(edges) * 10.0, rtol=1e-12)
-    s, b = rn.signal_background(p)
+    _, b = rn.signal_background(p)
     np.testing.assert_allclose(b, c["dsnb"] + c["solar-8B"] + c["solar-hep"] + c["atmospheric"] + c["flat"])
     # Z grows as sqrt(exposure): an independent instance at 4x the exposure
     rn4 = likelihoods.RESNOVA(exposure_ton_yr=40.0, threshold_keV=1.0, recoil_edges_keV=edges,
@@ -124,7 +112,6 @@ def test_resnova_bookkeeping(model):
     assert sx.sum() == pytest.approx(10.0 * (tot[0] - tot[-1]), rel=1e-9, abs=1e-12)
 
 
-@needs_cevns
 def test_resnova_api_and_phase(model):
     rn = likelihoods.RESNOVA(exposure_ton_yr=465.0, threshold_keV=1.0)
     assert rn.is_forecast and "FORECAST" in rn.label
@@ -141,29 +128,19 @@ def test_resnova_api_and_phase(model):
         likelihoods.RESNOVA(exposure_ton_yr=0.0)
 
 
-# ---- optional cross-checks against third-party transcriptions --------------------------------
-def _refdata(sub: str, name: str) -> Path:
-    p = REFDATA / sub / name
-    if not p.is_file():
-        pytest.skip(f"reference data {p} not available")
-    return p
-
-
+# ---- cross-checks against third-party transcriptions (tests/data, sources in the headers) ----
 def test_sk_bins_vs_third_party_transcriptions():
     sk = likelihoods.SKIV(mode="binned")
     centres = 0.5 * (sk.edges_MeV[:-1] + sk.edges_MeV[1:])
-    z = np.loadtxt(_refdata("sk-dsnb-limits", "ziegler_SK-IV.txt"))
-    d = np.loadtxt(_refdata("sk-dsnb-limits", "dandas_SK_2021_obs_flux.csv"), delimiter=",")
-    for ref, tol in ((z, 0.005), (d, 0.025)):
-        np.testing.assert_allclose(ref[:, 0], centres, atol=0.1)
-        np.testing.assert_allclose(sk.limit, ref[:, 1], rtol=tol)
+    ref = pd.read_csv(DATA / "sk4_binned_limit_transcriptions.csv", comment="#")
+    for name, tol in (("ziegler", 0.005), ("dandas", 0.025)):
+        t = ref[ref.transcription == name]
+        np.testing.assert_allclose(t.E_centre_MeV, centres, atol=0.1)
+        np.testing.assert_allclose(sk.limit, t.limit_per_cm2_s_MeV, rtol=tol)
 
 
 def test_borexino_bins_vs_third_party_transcription():
     bx = likelihoods.Borexino()
-    ref = np.loadtxt(_refdata("borexino-antinu-limits", "dandas_borexino_data.dat"))
-    # the file is a step function (each bin as two rows); its run of distinct values is the bin list
-    vals = ref[:, 1]
-    steps = vals[np.r_[True, vals[1:] != vals[:-1]]]
-    np.testing.assert_allclose(bx.limit, steps, rtol=1e-3)
-    assert ref[0, 0] == pytest.approx(bx.edges_MeV[0])
+    ref = pd.read_csv(DATA / "borexino_limit_transcription.csv", comment="#")
+    np.testing.assert_allclose(bx.limit, ref.limit_per_cm2_s_MeV, rtol=1e-3)
+    np.testing.assert_allclose(bx.edges_MeV, np.r_[ref.E_low_MeV, ref.E_high_MeV.iloc[-1]], atol=1e-9)

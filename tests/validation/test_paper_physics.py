@@ -1,5 +1,5 @@
 """Published numbers and statements of Das, Perez-Gonzalez, Sen, PRD 106 (2022) 095042, arXiv:2204.11885
-(text in ../shared/paper/), reproduced in the ``paper`` convention.  Each test cites its source.
+(Sec. III-V), reproduced in the ``paper`` convention.  Each test cites its source.
 """
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 from relicboost import Model
 from relicboost.physics.relic import relic_number_density
 
-SK_LIMIT = 2.7  # SK-IV 90% C.L., E > 17.3 MeV, cm^-2 s^-1 (Abe et al. PRD 104 (2021) 122002; PHYSICS-INPUTS.md)
+SK_LIMIT = 2.7  # SK-IV 90% C.L., E > 17.3 MeV, cm^-2 s^-1 (Abe et al. PRD 104 (2021) 122002; docs/reference-values.md)
 
 
 @pytest.fixture(scope="module")
@@ -34,7 +34,7 @@ def sk_flux(model: Model, lam: float, component: str = "total") -> float:
 def test_standard_dsnb_sk_window(sfr, T, expected):
     """Eq. III.8 with Table I (or Yuksel 2008) SFR, E_tot = 3e53 erg, H0 = 67, Omega_m = 0.32, z_max = 6:
     anti-nu_e flux above 17.3 MeV 2.14 / 1.64 (Table I) and 1.90 / 1.46 (Yuksel) cm^-2 s^-1 for T = 7 / 6 MeV
-    (independently computed cross-check values, PHYSICS-INPUTS.md 'Standard DSNB cross-check'; within 2%)."""
+    (independently computed cross-check values, docs/reference-values.md "Standard DSNB cross-check"; within 2%)."""
     assert sk_flux(Model(sfr=sfr, T_nuebar=T), 0.0) == pytest.approx(expected, rel=0.02)
 
 
