@@ -23,7 +23,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -46,6 +46,7 @@ FORECASTS: tuple[str, ...] = (*DETECTORS, "hyperk_gd", "resnova")
 CONVENTIONS: tuple[str, ...] = ("paper", "consistent")
 #: Lowest grid energy (MeV) of the Models built here, per channel (IBD threshold; argon table start).
 _EMIN: dict[str, float] = {"ibd": IBD_THRESHOLD_MEV, "argon": 3.1}
+_NUISANCES: tuple[str, ...] = ("T_nue", "T_nuebar", "T_nux", "E_tot", "sfr_norm")
 NULL_TEXT = "standard DSNB (lam = 0, same convention, nuisances at their defaults) + backgrounds; Asimov data"
 
 
@@ -106,7 +107,7 @@ def _statistic(cl: float, profiled: Sequence[str]) -> str:
 
 
 def build_detector(detector: str, years: float, convention: str, profile: Sequence[str] = (),
-                   **det_kwargs: Any) -> tuple[Any, DSNBDetector]:
+                   model_options: Mapping[str, Any] | None = None, **det_kwargs: Any) -> tuple[Any, DSNBDetector]:
     """(Model, likelihood) for ``detector`` with its null built from the same Model.
 
     Parameters
@@ -118,6 +119,8 @@ def build_detector(detector: str, years: float, convention: str, profile: Sequen
     convention : {"paper", "consistent"}
     profile : sequence of str
         Nuisances that get their default prior (to be profiled).
+    model_options : mapping, optional
+        Further ``Model`` keywords (sfr, T_nue, T_nuebar, T_nux, E_tot, sfr_norm, ...).
     **det_kwargs
         Passed to :class:`~relicboost.likelihoods.dsnb_detectors.DSNBDetector`.
     """
@@ -129,7 +132,7 @@ def build_detector(detector: str, years: float, convention: str, profile: Sequen
     if detector not in set(table["detector"]):
         raise ValueError(f"detector={detector!r}; allowed: {table['detector'].tolist()}")
     channel = str(table.loc[table["detector"] == detector, "channel"].iloc[0])
-    model = Model(convention=convention, energy_min=_EMIN[channel])
+    model = Model(convention=convention, energy_min=_EMIN[channel], **dict(model_options or {}))
     priors = _priors(profile)
     det = DSNBDetector(model.predict(0.0), years, detector=detector, priors=priors, **det_kwargs)
     return model, det
@@ -156,7 +159,8 @@ def _effect(model: Any, lk: Any, lam: float) -> str:
 
 def forecast(detector: str, years: float = 10.0, convention: str = "consistent", cl: float = 0.90, *,
              profile: Sequence[str] = (), log10_lam_range: tuple[float, float] = (-14.0, -6.0),
-             n_scan: int = 17, resnova_phase: str = "RES-NOVA-3", **det_kwargs: Any) -> ForecastResult:
+             n_scan: int = 17, resnova_phase: str = "RES-NOVA-3", model_options: Mapping[str, Any] | None = None,
+             **det_kwargs: Any) -> ForecastResult:
     """Expected exclusion on lam (median and +-1, +-2 sigma) with the full-model statistic.
 
     Parameters
@@ -174,6 +178,8 @@ def forecast(detector: str, years: float = 10.0, convention: str = "consistent",
         Scan of log10(lam / MeV^-3) (then refined with brentq).
     resnova_phase : str
         Phase of ``resnova_phases.csv`` for ``detector="resnova"``.
+    model_options : mapping, optional
+        Further ``Model`` keywords (sfr, temperatures, E_tot, sfr_norm): the null and the tested points.
     **det_kwargs
         Detector options (threshold_MeV, emax_MeV, efficiency, background_scale, bin_width_MeV).
     """
@@ -183,16 +189,19 @@ def forecast(detector: str, years: float = 10.0, convention: str = "consistent",
         raise ValueError(f"years={years} must be > 0")
     t0 = time.perf_counter()
     if detector == "resnova":
-        model, lk = _resnova(years, convention, profile, resnova_phase, **det_kwargs)
+        model, lk = _resnova(years, convention, profile, resnova_phase, model_options, **det_kwargs)
         b0 = lk.signal_background(model.predict(0.0))[1]
         null_sig = float(lk.binned_counts(model.predict(0.0))["dsnb"].sum())
         bkg = float(b0.sum()) - null_sig
     else:
-        model, lk = build_detector(detector, years, convention, profile, **det_kwargs)
+        model, lk = build_detector(detector, years, convention, profile, model_options, **det_kwargs)
         null_sig = float(lk.asimov_data.sum() - lk.background_counts.sum())
         bkg = float(lk.background_counts.sum())
-    prob = problem_for(lk, free=tuple(profile), log10_lam_range=log10_lam_range,
-                       energy_min=float(model.grid_spec.energy_min), convention=convention)
+    opts = dict(model_options or {})
+    fixed = {k: opts.pop(k) for k in list(opts) if k in _NUISANCES and k not in profile}
+    prob = problem_for(lk, free=tuple(profile), log10_lam_range=log10_lam_range, fixed=fixed,
+                       energy_min=float(model.grid_spec.energy_min), convention=convention,
+                       **{k: v for k, v in opts.items() if k not in _NUISANCES})
     bands, calls = expected_bands(prob, cl, log10_lam_range=log10_lam_range, n_scan=n_scan)
     return ForecastResult(detector, convention, float(years), float(cl), bands, NULL_TEXT,
                           _statistic(cl, profile), _effect(model, lk, bands["median"]), tuple(profile),
@@ -200,13 +209,13 @@ def forecast(detector: str, years: float = 10.0, convention: str = "consistent",
 
 
 def _resnova(years: float, convention: str, profile: Sequence[str], phase: str,
-             **kwargs: Any) -> tuple[Any, RESNOVA]:
+             model_options: Mapping[str, Any] | None = None, **kwargs: Any) -> tuple[Any, RESNOVA]:
     from relicboost import Model
 
     if convention not in CONVENTIONS:
         raise ValueError(f"convention={convention!r}; allowed: {CONVENTIONS}")
     probe = RESNOVA.from_phase(phase, years)
-    model = Model(convention=convention, energy_min=float(probe.required_energy_range[0]))
+    model = Model(convention=convention, energy_min=float(probe.required_energy_range[0]), **dict(model_options or {}))
     lk = RESNOVA.from_phase(phase, years, signal="excess", null_prediction=model.predict(0.0),
                             priors=_priors(profile), **kwargs)
     return model, lk
@@ -214,7 +223,7 @@ def _resnova(years: float, convention: str, profile: Sequence[str], phase: str,
 
 def discovery_reach(detector: str, years: float = 10.0, convention: str = "consistent",
                     z_target: float = 3.0, log10_lam_range: tuple[float, float] = (-14.0, -6.0),
-                    n_scan: int = 17, **det_kwargs: Any) -> float:
+                    n_scan: int = 17, model_options: Mapping[str, Any] | None = None, **det_kwargs: Any) -> float:
     """Smallest lam (MeV^-3) whose median discovery significance against the null reaches ``z_target``.
 
     Data = expected counts at the tested lam; hypothesis = the null (lam = 0); nuisances fixed.
@@ -222,7 +231,7 @@ def discovery_reach(detector: str, years: float = 10.0, convention: str = "consi
     """
     if not (np.isfinite(z_target) and z_target > 0):
         raise ValueError(f"z_target={z_target} must be > 0")
-    model, lk = build_detector(detector, years, convention, **det_kwargs)
+    model, lk = build_detector(detector, years, convention, (), model_options, **det_kwargs)
     grid = np.linspace(*log10_lam_range, n_scan)
 
     def z(lg: float) -> float:
