@@ -24,6 +24,7 @@ import dataclasses
 import math
 import time
 from collections.abc import Mapping, Sequence
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -124,7 +125,6 @@ def build_detector(detector: str, years: float, convention: str, profile: Sequen
     **det_kwargs
         Passed to :class:`~relicboost.likelihoods.dsnb_detectors.DSNBDetector`.
     """
-    from relicboost import Model
 
     if convention not in CONVENTIONS:
         raise ValueError(f"convention={convention!r}; allowed: {CONVENTIONS}")
@@ -132,10 +132,22 @@ def build_detector(detector: str, years: float, convention: str, profile: Sequen
     if detector not in set(table["detector"]):
         raise ValueError(f"detector={detector!r}; allowed: {table['detector'].tolist()}")
     channel = str(table.loc[table["detector"] == detector, "channel"].iloc[0])
-    model = Model(convention=convention, energy_min=_EMIN[channel], **dict(model_options or {}))
+    model = _model(convention, _EMIN[channel], model_options)
     priors = _priors(profile)
     det = DSNBDetector(model.predict(0.0), years, detector=detector, priors=priors, **det_kwargs)
     return model, det
+
+
+@lru_cache(maxsize=8)
+def _cached_model(convention: str, energy_min: float, options: tuple[tuple[str, Any], ...]) -> Any:
+    """Model of the null and of the tested points, shared by forecasts in one process (bounded cache)."""
+    from relicboost import Model
+
+    return Model(convention=convention, energy_min=energy_min, **dict(options))
+
+
+def _model(convention: str, energy_min: float, model_options: Mapping[str, Any] | None) -> Any:
+    return _cached_model(convention, float(energy_min), tuple(sorted((model_options or {}).items())))
 
 
 def _priors(profile: Sequence[str]) -> dict[str, Any]:
@@ -210,12 +222,11 @@ def forecast(detector: str, years: float = 10.0, convention: str = "consistent",
 
 def _resnova(years: float, convention: str, profile: Sequence[str], phase: str,
              model_options: Mapping[str, Any] | None = None, **kwargs: Any) -> tuple[Any, RESNOVA]:
-    from relicboost import Model
 
     if convention not in CONVENTIONS:
         raise ValueError(f"convention={convention!r}; allowed: {CONVENTIONS}")
     probe = RESNOVA.from_phase(phase, years)
-    model = Model(convention=convention, energy_min=float(probe.required_energy_range[0]), **dict(model_options or {}))
+    model = _model(convention, float(probe.required_energy_range[0]), model_options)
     lk = RESNOVA.from_phase(phase, years, signal="excess", null_prediction=model.predict(0.0),
                             priors=_priors(profile), **kwargs)
     return model, lk
