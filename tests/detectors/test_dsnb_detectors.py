@@ -101,3 +101,20 @@ def test_null_must_be_lam_zero(paper):
     m, _ = paper
     with pytest.raises(ValueError, match="null_prediction"):
         likelihoods.JUNO(m.predict(1e-11))
+
+
+def test_dsnb_detection_significance_vs_collaboration_statements(paper):
+    """Median DSNB discovery significance (data = standard DSNB + backgrounds, hypothesis = backgrounds).
+    JUNO, JCAP 10 (2022) 033 (arXiv:2205.08830) abstract: "better than 5 sigma after 10 years" for their
+    reference model; Li, Vagins, Wurm, Universe 8 (2022) 181 (arXiv:2201.12920) abstract: SK-Gd and JUNO
+    "reach >3 sigma evidence ... within 10 years".  (JUNO also quotes 3 sigma after 3 years; here 4.0:
+    our background placeholders are lower than theirs -- see docs/deficit.md.)"""
+    from relicboost.likelihoods import statistics as st
+
+    _, null = paper
+    juno = likelihoods.JUNO(null, years=10.0)
+    skgd = likelihoods.SKGd(null, years=10.0)
+    z_juno = st.discovery_significance(juno.signal_counts(null), juno.background_counts)
+    z_skgd = st.discovery_significance(skgd.signal_counts(null), skgd.background_counts)
+    assert z_juno > 5.0
+    assert z_skgd > 3.0
