@@ -19,3 +19,18 @@ def test_deficit_table_consistent_window_flux_falls():
     assert np.all(np.diff(flux) < 0)
     paper = tab[tab["convention"] == "paper"]["hyperk_gd_10yr_signal_events"].to_numpy()
     assert np.all(np.diff(paper) > 0)  # paper convention: an excess in the window
+
+
+def test_hepdata_submission_validates(tmp_path):
+    pytest.importorskip("hepdata_lib")
+    rows = []
+    for conv in fig_detectors.CONVENTIONS:
+        for det, years in (("juno", 20.0), ("resnova", 10.0)):
+            row = {"detector": det, "years": years, "convention": conv}
+            row.update({f"lam_{b}_MeV-3": v for b, v in zip(fig_detectors._BANDS, (0.0, 1e-12, 5e-12, 1e-11, np.inf))})
+            rows.append(row)
+    import pandas as pd
+
+    out = fig_detectors._hepdata(pd.DataFrame(rows), tmp_path / "h")
+    assert out and (out[0] / "submission.yaml").is_file()
+    assert len(list(out[0].glob("*convention.yaml"))) == 2
