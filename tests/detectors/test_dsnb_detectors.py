@@ -118,3 +118,18 @@ def test_dsnb_detection_significance_vs_collaboration_statements(paper):
     z_skgd = st.discovery_significance(skgd.signal_counts(null), skgd.background_counts)
     assert z_juno > 5.0
     assert z_skgd > 3.0
+
+
+def test_skgd_rate_matches_horiuchi_beacom_dwek_2009():
+    """Horiuchi, Beacom & Dwek, PRD 79 (2009) 083013 (arXiv:0812.3157), abstract: with gadolinium, SK
+    (22.5 kt) expects 1.2-5.6 DSNB events per year in 10-26 MeV, for T = 4-6 MeV and a core-collapse
+    rate uncertainty of +-40%.  Reading the range as (T = 4 MeV, rate x 0.6) to (T = 6 MeV, rate x 1.4),
+    full efficiency: our SK-Gd counts (paper inputs otherwise) reproduce both ends within 20%
+    (measured 1.21 and 5.49)."""
+    m = Model(convention="paper", energy_min=1.0)
+    null = m.predict(0.0)
+    det = likelihoods.SKGd(null, years=1.0, efficiency=1.0, threshold_MeV=10.0, emax_MeV=26.0)
+    low = 0.6 * det.signal_counts(m.predict(0.0, T_nuebar=4.0)).sum()
+    high = 1.4 * det.signal_counts(m.predict(0.0, T_nuebar=6.0)).sum()
+    assert low == pytest.approx(1.2, rel=0.2)
+    assert high == pytest.approx(5.6, rel=0.2)
