@@ -8,7 +8,7 @@ Phi is the FULL flux of the detected species (``p.flux(species, "total")``: atte
 boosted CvB; nu_e-bar for IBD, nu_e for argon), sigma the cross section of
 :mod:`relicboost.physics.ibd`, P_i(E) the Gaussian probability that an event of neutrino energy E
 is seen in bin i (resolution and visible energy per detector in ``dsnb_detectors.csv``), w_k
-trapezoid weights on a 0.05 MeV grid, eps the signal efficiency, T the live time.  B_i: atmospheric
+trapezoid weights on a 0.05 MeV grid, eps the signal efficiency of bin i, T the live time.  B_i: atmospheric
 charged-current events computed from the FLUKA flux tables with the same response, plus the
 components of ``dsnb_detector_backgrounds.csv`` (shapes in its header).
 
@@ -21,7 +21,7 @@ counts (deficit), in the paper convention it raises them (excess); the statistic
 """
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from functools import lru_cache
 from typing import Any
 
@@ -75,8 +75,10 @@ class DSNBDetector(Likelihood):
         Visible-energy window, MeV (default: the table's window).
     bin_width_MeV : float, optional
         Bin width, MeV (default from the table; the last bin may be narrower).
-    efficiency : float, optional
-        Signal efficiency in (0, 1] (default from the table).
+    efficiency : float or sequence of float, optional
+        Signal efficiency in (0, 1], one value or one per visible-energy bin (default: the table's,
+        flat in energy).  Applied to the signal and to the FLUKA-computed atmospheric CC events (same
+        selection); the tabulated backgrounds are after cuts already.
     background_scale : float
         Multiplier of every background (>= 0; 0 = background free).
     priors : dict, optional
@@ -88,7 +90,7 @@ class DSNBDetector(Likelihood):
 
     def __init__(self, null_prediction: Any, years: float = 10.0, *, detector: str | None = None,
                  threshold_MeV: float | None = None, emax_MeV: float | None = None,
-                 bin_width_MeV: float | None = None, efficiency: float | None = None,
+                 bin_width_MeV: float | None = None, efficiency: float | Sequence[float] | None = None,
                  background_scale: float = 1.0, priors: Mapping[str, Prior] | None = None) -> None:
         super().__init__(priors)
         det = detector or self.detector
@@ -106,16 +108,19 @@ class DSNBDetector(Likelihood):
         width = float(cfg["bin_width_MeV"] if bin_width_MeV is None else bin_width_MeV)
         if not (np.isfinite(width) and width > 0):
             raise ValueError(f"bin_width_MeV={width} must be > 0")
-        eff = float(cfg["efficiency"] if efficiency is None else efficiency)
-        if not (np.isfinite(eff) and 0 < eff <= 1):
-            raise ValueError(f"efficiency={eff} must be in (0, 1]")
         if not (np.isfinite(background_scale) and background_scale >= 0):
             raise ValueError(f"background_scale={background_scale} must be >= 0")
         if null_prediction is None or float(null_prediction.params.get("lam", 0.0)) != 0.0:
             raise ValueError("null_prediction: a lam = 0 Prediction (the stated null) is required")
         n = max(1, int(np.ceil((hi - lo) / width - 1e-9)))
         self.edges_MeV = np.minimum(lo + width * np.arange(n + 1), hi)
-        self.detector, self.channel, self.years, self.efficiency = det, str(cfg["channel"]), float(years), eff
+        eff = np.broadcast_to(np.asarray(cfg["efficiency"] if efficiency is None else efficiency, dtype=float),
+                              (n,)) if np.ndim(efficiency) == 0 or len(efficiency) == n else None
+        if eff is None or not (np.all(np.isfinite(eff)) and np.all(eff > 0) and np.all(eff <= 1)):
+            raise ValueError(f"efficiency={efficiency!r}: one value or {n} per-bin values, each in (0, 1]")
+        self.detector, self.channel, self.years = det, str(cfg["channel"]), float(years)
+        #: Signal efficiency per visible-energy bin.
+        self.efficiency = np.array(eff)
         self.species = "nuebar" if self.channel == "ibd" else "nue"
         self.fiducial_mass_kt = float(cfg["fiducial_mass_kt"])
         self.name = det
@@ -129,7 +134,7 @@ class DSNBDetector(Likelihood):
         self.null_convention = str(getattr(null_prediction, "convention", "n/a"))
         self.asimov_data = self.expected(null_prediction)
         self.label = (f"{det} FORECAST: {self.fiducial_mass_kt:g} kt x {self.years:g} yr, {self.species} "
-                      f"{self.channel}, E_vis {lo:g}-{hi:g} MeV in {n} bins, eff {eff:g}; Asimov data = "
+                      f"{self.channel}, E_vis {lo:g}-{hi:g} MeV in {n} bins, eff {np.mean(eff):.3g} (mean); Asimov data = "
                       f"null (lam = 0, {self.null_convention} convention) + backgrounds")
 
     # ---- response --------------------------------------------------------------------
@@ -141,7 +146,8 @@ class DSNBDetector(Likelihood):
         w = np.full(e.size, _FINE_STEP_MEV)
         w[0] = w[-1] = 0.5 * _FINE_STEP_MEV
         exposure = self.fiducial_mass_kt * float(cfg["targets_per_kt"]) * self.years * SECONDS_PER_YEAR
-        return exposure * self.efficiency * ibd.bin_probabilities(vis, res, self.edges_MeV) * (sigma * w)[None, :]
+        return (exposure * self.efficiency[:, None] * ibd.bin_probabilities(vis, res, self.edges_MeV)
+                * (sigma * w)[None, :])
 
     @property
     def required_energy_range(self) -> tuple[float, float]:

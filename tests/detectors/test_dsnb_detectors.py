@@ -133,3 +133,16 @@ def test_skgd_rate_matches_horiuchi_beacom_dwek_2009():
     high = 1.4 * det.signal_counts(m.predict(0.0, T_nuebar=6.0)).sum()
     assert low == pytest.approx(1.2, rel=0.2)
     assert high == pytest.approx(5.6, rel=0.2)
+
+
+def test_per_bin_efficiency(paper):
+    _, null = paper
+    flat = likelihoods.JUNO(null, years=1.0, efficiency=0.5)
+    n = flat.edges_MeV.size - 1
+    per_bin = likelihoods.JUNO(null, years=1.0, efficiency=[0.5] * n)
+    assert per_bin.signal_counts(null) == pytest.approx(flat.signal_counts(null), rel=1e-12)
+    ramp = np.linspace(0.2, 1.0, n)
+    det = likelihoods.JUNO(null, years=1.0, efficiency=ramp)
+    assert det.signal_counts(null) == pytest.approx(ramp / 0.5 * flat.signal_counts(null), rel=1e-12)
+    with pytest.raises(ValueError, match="per-bin"):
+        likelihoods.JUNO(null, efficiency=[0.5, 0.5])
