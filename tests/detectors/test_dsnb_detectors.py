@@ -146,3 +146,13 @@ def test_per_bin_efficiency(paper):
     assert det.signal_counts(null) == pytest.approx(ramp / 0.5 * flat.signal_counts(null), rel=1e-12)
     with pytest.raises(ValueError, match="per-bin"):
         likelihoods.JUNO(null, efficiency=[0.5, 0.5])
+
+
+def test_light_mediator_predictions_plug_in(paper):
+    """The detectors take any Prediction: predict_mediator points (for the (g, M) scan of issue 11) are
+    compared with the same lam = 0 null; the heavy limit equals predict(lam) (paper Eq. II.5)."""
+    m, null = paper
+    det = likelihoods.HyperK(null, years=10.0, gadolinium=True)
+    heavy = m.predict_mediator(1e-2, 10.0, "scalar")
+    assert det.data_chi2(heavy) == pytest.approx(det.data_chi2(m.predict(heavy.params["lam"])), rel=1e-6)
+    assert det.data_chi2(m.predict_mediator(0.0, 1.0, "scalar")) == pytest.approx(0.0, abs=1e-12)
