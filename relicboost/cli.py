@@ -115,7 +115,7 @@ def build_likelihood(args: argparse.Namespace):
         elif name == "skiv-binned":
             parts.append(likelihoods.SKIV(mode="binned", binned_mode=args.binned_mode, **kw))
         elif name == "skgd":
-            parts.append(likelihoods.SKGd(**kw))
+            parts.append(likelihoods.SKGdProjectedLimit(**kw))
         elif name == "borexino":
             parts.append(likelihoods.Borexino(binned_mode=args.binned_mode, **kw))
         elif name == "resnova":

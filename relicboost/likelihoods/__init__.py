@@ -7,7 +7,9 @@
 
 SK-IV and Borexino published per-bin 90% C.L. upper limits only (no events or
 backgrounds), so they are represented by one-sided Gaussians calibrated to
-return the published limits; SK-Gd and RES-NOVA are forecasts.
+return the published limits.  Forecasts: RES-NOVA (CEvNS on lead), the binned IBD / argon
+detectors SKGd, JUNO, HyperK, DUNE (Asimov data from a stated lam = 0 null,
+:mod:`relicboost.likelihoods.dsnb_detectors`) and SKGdProjectedLimit (the paper's single number).
 """
 from .base import (
     ASTRO_NUISANCES,
@@ -18,19 +20,25 @@ from .base import (
     default_astro_priors,
 )
 from .borexino import Borexino
+from .dsnb_detectors import DUNE, JUNO, DSNBDetector, HyperK, SKGd
 from .resnova import RESNOVA
-from .skgd import SKGd
+from .skgd import SKGdProjectedLimit
 from .skiv import SKIV
 
 __all__ = [
     "ASTRO_NUISANCES",
+    "DUNE",
+    "JUNO",
+    "RESNOVA",
+    "SKIV",
     "Borexino",
     "Combined",
+    "DSNBDetector",
     "GaussianPrior",
+    "HyperK",
     "Likelihood",
-    "RESNOVA",
     "SKGd",
-    "SKIV",
+    "SKGdProjectedLimit",
     "UniformPrior",
     "default_astro_priors",
 ]

@@ -40,7 +40,8 @@ CEvNS background functions.
 """
 from __future__ import annotations
 
-from typing import Any, Mapping, Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -160,8 +161,12 @@ class RESNOVA(Likelihood):
             if float(null_prediction.params.get("lam", 0.0)) != 0.0:
                 raise ValueError("null_prediction must have lam = 0")
             self._null_rates = self._component_rates(null_prediction, "total")
+        null = ("Asimov data = stated null (lam = 0 DSNB) + backgrounds, full prediction tested"
+                if signal == "excess" else
+                "DSNB background of the stated null (lam = 0)" if null_prediction is not None else
+                "DSNB background of the tested point itself (no stated null)")
         self.label = (f"RES-NOVA FORECAST: {self.exposure_ton_yr:g} ton yr, E_th = {self.threshold_keV:g} keV, "
-                      f"{edges.size - 1} recoil bins, signal = {signal}")
+                      f"{edges.size - 1} recoil bins, signal = {signal}; {null}")
 
     @classmethod
     def from_phase(cls, phase: str = "RES-NOVA-3", years: float = 1.0, **kwargs: Any) -> RESNOVA:

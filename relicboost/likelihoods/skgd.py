@@ -1,4 +1,8 @@
-"""SK-Gd projected sensitivity (FORECAST, not data).
+"""SK-Gd projected flux sensitivity as a one-sided limit (FORECAST, not data; the paper's Sec. V number).
+
+The binned visible-energy SK-Gd forecast is :class:`relicboost.likelihoods.SKGd`
+(:mod:`relicboost.likelihoods.dsnb_detectors`); this class keeps the single projected number
+(before issue 12 it was called ``SKGd``).
 
 Super-Kamiokande with gadolinium is expected to reach Phi(nu_e-bar) < ~1 cm^-2 s^-1
 above 17.3 MeV after about ten years (Das, Perez-Gonzalez, Sen 2022, Sec. V,
@@ -14,7 +18,7 @@ relicboost.inference.limits); this treats the standard DSNB as known.
 """
 from __future__ import annotations
 
-from typing import Mapping
+from collections.abc import Mapping
 
 from relicboost.data import load_table
 
@@ -22,7 +26,7 @@ from .base import Prior
 from .flux_limits import IntegratedFluxLimit, PublishedFluxLimit
 
 
-class SKGd(PublishedFluxLimit):
+class SKGdProjectedLimit(PublishedFluxLimit):
     """SK-Gd projected sensitivity on the nu_e-bar flux above 17.3 MeV (forecast).
 
     Parameters
@@ -33,7 +37,7 @@ class SKGd(PublishedFluxLimit):
         Constraint terms on astrophysical nuisances.
     """
 
-    name = "skgd"
+    name = "skgd-projected"
     is_forecast = True
 
     def __init__(self, sensitivity: float | None = None, priors: Mapping[str, Prior] | None = None) -> None:

@@ -10,7 +10,9 @@ atomically, into the output folder):
 5. Fig. 6   — flux x energy vs momentum: boosted CvB against other neutrino fluxes;
 6. tables   — the paper's quoted numbers next to ours, SK-IV limits on lam for both
               temperature sets, RES-NOVA forecasts;
-7. conventions — the ``paper`` and ``consistent`` conventions side by side.
+7. conventions — the ``paper`` and ``consistent`` conventions side by side;
+8. detector forecasts — expected exclusion on lam for SK-Gd, JUNO, Hyper-K, DUNE, RES-NOVA (both
+   conventions), spectra and the deficit table (relicboost.results.fig_detectors).
 """
 from __future__ import annotations
 
@@ -35,6 +37,7 @@ STEPS: tuple[tuple[str, str, str], ...] = (
     ("tables", "relicboost.results.paper_numbers", "write_tables"),
     ("conventions", "relicboost.results.conventions_figs", "make_convention_figs"),
     ("mediator exclusion", "relicboost.results.fig_mediator_exclusion", "make_mediator_exclusion"),
+    ("detector forecasts", "relicboost.results.fig_detectors", "make_detector_forecasts"),
 )
 
 

@@ -64,7 +64,7 @@ def flux_limit(lk, shape: StepPrediction) -> float:
 @pytest.mark.parametrize("lk, published", [
     (likelihoods.SKIV(), 2.7),                 # SK 2021, Phi(E > 17.3 MeV) < 2.7 cm^-2 s^-1
     (likelihoods.SKIV(limit=2.9), 2.9),        # older SK value
-    (likelihoods.SKGd(), 1.0),                 # SK-Gd projection, paper Sec. V
+    (likelihoods.SKGdProjectedLimit(), 1.0),                 # SK-Gd projection, paper Sec. V
 ])
 def test_integrated_limit_returns_published_value(lk, published):
     # flux 1 cm^-2 s^-1 MeV^-1 on [17.3, 18.3] MeV -> integrated flux above 17.3 MeV = A
@@ -239,10 +239,10 @@ def test_priors_and_combined_no_double_counting():
     assert both(flux) == pytest.approx(sk(flux) + bx.data_chi2(flux))
     assert both.required_energy_range == (1.8, 100.0)
     assert both.bib_keys == ["Abe2021SKDSNB", "Agostini2021Borexino"]
-    three = both + likelihoods.SKGd()
+    three = both + likelihoods.SKGdProjectedLimit()
     assert len(three.components) == 3
     with pytest.raises(ValueError, match="conflicting"):
-        sk + likelihoods.SKGd(priors={"T_nuebar": GaussianPrior(6.0, 1.0)})
+        sk + likelihoods.SKGdProjectedLimit(priors={"T_nuebar": GaussianPrior(6.0, 1.0)})
     with pytest.raises(ValueError, match="twice"):
         sk + sk
     with pytest.raises(ValueError, match="twice"):
