@@ -7,9 +7,9 @@ chains); contours and export live in their own submodules.
 from __future__ import annotations
 
 from .limits import LimitResult, Profile, limit_to_json, profile_likelihood, threshold, upper_limit
-from .problem import Free, Gaussian, ModelFactory, Problem, Uniform, problem_for
+from .problem import Free, Gaussian, GaussianPrior, ModelFactory, Problem, Uniform, UniformPrior, problem_for
 from .sampling import SamplingResult, run
 
-__all__ = ["Free", "Gaussian", "LimitResult", "ModelFactory", "Problem", "Profile", "SamplingResult",
-           "Uniform", "limit_to_json", "problem_for", "profile_likelihood", "run", "threshold",
+__all__ = ["Free", "Gaussian", "GaussianPrior", "LimitResult", "ModelFactory", "Problem", "Profile", "SamplingResult",
+           "Uniform", "UniformPrior", "limit_to_json", "problem_for", "profile_likelihood", "run", "threshold",
            "upper_limit"]

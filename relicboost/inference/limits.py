@@ -29,6 +29,8 @@ from iminuit import Minuit
 from scipy.optimize import brentq
 from scipy.stats import norm
 
+from relicboost import parameters
+
 from .problem import Problem
 
 #: Band labels and their offsets N in units of sigma.
@@ -91,8 +93,8 @@ class Profile:
 
 
 def _with_unit(name: str) -> str:
-    units = {"T_nue": "MeV", "T_nuebar": "MeV", "T_nux": "MeV", "E_tot": "erg"}
-    return f"{name}_{units[name]}" if name in units else name
+    p = parameters.by_coordinate(name)
+    return name if p is None or p.is_log else p.column
 
 
 class _Profiler:
