@@ -30,6 +30,7 @@ from scipy.optimize import brentq
 from scipy.stats import norm
 
 from relicboost import parameters
+from relicboost.physics.validation import check_integer
 
 from .problem import Problem
 
@@ -348,8 +349,7 @@ def _grid(log10_lam_range: tuple[float, float], n_scan: int) -> np.ndarray:
     lo, hi = log10_lam_range
     if not (math.isfinite(lo) and math.isfinite(hi) and lo < hi):
         raise ValueError(f"log10_lam_range must be finite with low < high, got {log10_lam_range}")
-    if n_scan < 2:
-        raise ValueError(f"n_scan must be >= 2, got {n_scan}")
+    check_integer("n_scan", n_scan, low=2)
     return np.linspace(lo, hi, n_scan)
 
 

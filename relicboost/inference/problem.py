@@ -44,6 +44,7 @@ from typing import Any
 import numpy as np
 
 from relicboost import parameters
+from relicboost.physics.validation import check_number
 from relicboost.likelihoods.base import GaussianPrior, Prior, UniformPrior
 
 #: Parameters that :meth:`relicboost.Model.predict` understands (registry: relicboost.parameters).
@@ -241,9 +242,7 @@ class Problem:
                 names.append(coord)
                 bounds.append((float(lo), float(hi)))
             else:
-                value = float(spec)
-                if not math.isfinite(value):
-                    raise ValueError(f"{name} must be finite, got {value}")
+                value = check_number(name, spec)
                 if name in _POSITIVE and value <= 0:
                     raise ValueError(f"{name} must be > 0, got {value}")
                 if name in ("lam", "g") and value < 0:

@@ -31,6 +31,7 @@ from typing import Any, Iterable, Mapping
 import numpy as np
 
 from relicboost import parameters
+from relicboost.physics.validation import check_number
 
 #: Astrophysical nuisance parameters a Prediction carries (names as in Model.predict).
 ASTRO_NUISANCES: tuple[str, ...] = parameters.ASTRO_NUISANCES
@@ -156,6 +157,14 @@ def _check_priors(priors: Mapping[str, Prior] | None) -> dict[str, Prior]:
             raise ValueError(f"priors[{name!r}] must be a GaussianPrior or UniformPrior, got {prior!r}")
         out[name] = prior
     return out
+
+
+def check_cl(cl: float, name: str = "cl") -> float:
+    """A confidence level as float: a number (not bool/str) in (0, 1), else TypeError/ValueError."""
+    x = check_number(name, cl)
+    if not 0.0 < x < 1.0:
+        raise ValueError(f"{name} must be in (0, 1), got {cl!r}")
+    return x
 
 
 def check_grid_covers(prediction: Any, emin: float, emax: float, who: str) -> None:
