@@ -26,12 +26,12 @@ from typing import Any
 
 import numpy as np
 from iminuit import Minuit
-from scipy.optimize import brentq
 from scipy.stats import norm
 
 from relicboost import parameters
 from relicboost.physics.validation import check_integer
 
+from .crossing import AT_START, NONE, lowest_crossing
 from .problem import Problem
 
 #: Band labels and their offsets N in units of sigma.
@@ -285,33 +285,34 @@ def _chi2_reference(problem: Problem, reference: str, chi2_best: float) -> float
 
 def _crossing(prof: _Profiler, scan: Profile, lam_best: float, chi2_best: float, target: float
               ) -> tuple[float, np.ndarray, str]:
-    """lam (MeV^-3) above lam_best where the profile chi^2 reaches ``target``.
+    """lam (MeV^-3) above lam_best where the profile chi^2 reaches ``target`` (:func:`lowest_crossing`
+    on the scan points above the best fit, bracketed from below by the best fit if needed).
 
     Returns (lam, nuisances there, status).
     """
     if chi2_best >= target:
         x = scan.nuisances_null if lam_best == 0.0 else scan.nuisances[int(np.argmin(scan.chi2))]
         return 0.0, x, "all lam excluded (even lam=0)"
-    above = scan.log10_lam > (math.log10(lam_best) if lam_best > 0 else -math.inf)
-    idx = np.flatnonzero(above & (scan.chi2 >= target))
-    if idx.size == 0:
-        return math.inf, scan.nuisances[-1], "not excluded in scan range"
-    i = int(idx[0])
-    if i > 0 and above[i - 1]:
-        lo, x_lo = scan.log10_lam[i - 1], scan.nuisances[i - 1]
-    elif lam_best > 0:
-        lo, x_lo = math.log10(lam_best), scan.nuisances[max(i - 1, 0)]
-    else:
-        raise ValueError(f"the limit lies below the scan range: q >= threshold already at "
-                         f"log10_lam = {scan.log10_lam[0]:g}; lower log10_lam_range")
-    last: dict[str, np.ndarray] = {"x": x_lo}
+    first = int(np.searchsorted(scan.log10_lam, math.log10(lam_best), "right")) if lam_best > 0 else 0
+    grid = scan.log10_lam[first:]
+    last: dict[str, np.ndarray] = {}
 
     def f(lg: float) -> float:
-        c, last["x"] = prof(10.0 ** lg, x_lo)
+        # every evaluation warm-starts from the scan point at or below the bracket's lower end
+        # (the root finder's first call is at that end)
+        if "x0" not in last:
+            last["x0"] = scan.nuisances[max(int(np.searchsorted(scan.log10_lam, lg, "right")) - 1, 0)]
+        c, last["x"] = prof(10.0 ** lg, last["x0"])
         return c - target
 
-    root = brentq(f, lo, scan.log10_lam[i], xtol=_XTOL, rtol=1e-12)
-    return 10.0 ** root, last["x"], "ok"
+    res = lowest_crossing(f, grid, values=scan.chi2[first:] - target,
+                          lower=math.log10(lam_best) if lam_best > 0 else None, xtol=_XTOL, rtol=1e-12)
+    if res.status == NONE:
+        return math.inf, scan.nuisances[-1], "not excluded in scan range"
+    if res.status == AT_START:
+        raise ValueError(f"the limit lies below the scan range: q >= threshold already at "
+                         f"log10_lam = {scan.log10_lam[0]:g}; lower log10_lam_range")
+    return 10.0 ** res.x, last["x"], "ok"
 
 
 def _best_fit(prof: _Profiler, scan: Profile) -> tuple[float, float]:
