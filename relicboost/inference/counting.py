@@ -233,7 +233,14 @@ def counting_upper_limit(signal: ArrayLike, background: ArrayLike, observed: Arr
         calc = f"toys ({toys} per hypothesis and mu, seed {seed})"
     notes: list[str] = []
     obs = _limit(p_obs, grid, alpha, "observed", notes)
-    expected = np.array([_limit(p, grid, alpha, lab, notes) for p, lab in zip(exp_p, BAND_LABELS)])
+    expected = np.empty(len(BAND_LABELS))
+    for k, (p, lab, n) in enumerate(zip(exp_p, BAND_LABELS, _BAND_N)):
+        if method == "clsb" and toys == 0 and norm.ppf(cl) - n <= 0:
+            expected[k] = 0.0
+            notes.append(f"{lab}: at the physical boundary mu = 0 (CLs+b: a background-only fluctuation "
+                         f"of {-n:+g} sigma excludes every mu > 0)")
+        else:
+            expected[k] = _limit(p, grid, alpha, lab, notes)
     return CountingLimit(obs, expected, cl, method, METHODS[method], calc, tuple(notes))
 
 

@@ -15,13 +15,26 @@ Method
   For Asimov forecasts whose data equal the lam = 0 prediction both choices coincide.
 * Threshold: one-sided, ``q = norm.ppf(CL)^2 = chi2.ppf(2 CL - 1, 1)`` (1.6424 at 90%,
   2.7055 at 95%), the Wilks / Chernoff boundary result for one parameter of interest.
+* Methods (``method=``): ``"clsb"`` excludes where p_sb = 1 - Phi(sqrt q) <= 1 - CL, i.e. the
+  threshold above; ``"published"`` is the same crossing for a published flux limit, whose
+  one-sided Gaussian is calibrated at the published C.L. (another ``cl`` is an extrapolation and
+  warns, :class:`PublishedLimitExtrapolationWarning`); ``"cls"`` (pyhf's default) excludes where
+  CLs = p_sb / (1 - p_b) <= 1 - CL with the asymptotic q~_mu formulas (Cowan et al. 2011,
+  Eqs. 65-66): p_sb = 1 - Phi(sqrt q), 1 - p_b = Phi(sqrt q_A - sqrt q), q_A from the Asimov
+  problem at the same lam (needed for an observed CLs limit).  Default: the likelihood's
+  ``default_limit_method`` ("cls" for counting likelihoods, "published" for published flux
+  limits), "clsb" for other callables.
 * Expected limits (Asimov likelihood, Cowan et al. 2011, Eq. 89): the +-N sigma band edge
-  solves ``sqrt(q_A(lam)) = norm.ppf(CL) + N``; where that is <= 0 the edge is lam = 0.
+  solves ``sqrt(q_A(lam)) = z_N`` with z_N = norm.ppf(CL) + N (CLs+b) or
+  norm.ppf(1 - (1 - CL) Phi(N)) + N (CLs).  A CLs+b edge with z_N <= 0 is the physical
+  boundary lam = 0; an edge not reached in the scan is clipped to the scan end; both carry a
+  note in :attr:`LimitResult.notes`.
 """
 from __future__ import annotations
 
 import dataclasses
 import math
+import warnings
 from typing import Any
 
 import numpy as np
@@ -32,7 +45,18 @@ from relicboost import parameters
 from relicboost.physics.validation import check_integer
 
 from .crossing import AT_START, NONE, lowest_crossing
+from .limit_result import LimitResult, limit_to_json
 from .problem import Problem
+
+__all__ = ["BANDS", "METHODS", "LimitResult", "Profile", "PublishedLimitExtrapolationWarning",
+           "expected_bands", "limit_to_json", "profile_likelihood", "threshold", "upper_limit"]
+
+#: Limit methods and the test statistic each uses.
+METHODS: dict[str, str] = {"cls": "q~_mu", "clsb": "q_mu", "published": "published-limit crossing"}
+
+
+class PublishedLimitExtrapolationWarning(UserWarning):
+    """A published flux limit is used at a C.L. other than the published one (extrapolation)."""
 
 #: Band labels and their offsets N in units of sigma.
 BANDS: tuple[tuple[str, float], ...] = (("-2sigma", -2.0), ("-1sigma", -1.0), ("median", 0.0),
@@ -170,104 +194,12 @@ def _scan(prof: _Profiler, grid: np.ndarray) -> Profile:
     return Profile(grid, chi2, nuis, prof.problem.nuisance_names, c0, x0)
 
 
-@dataclasses.dataclass
-class LimitResult:
-    """One-sided upper limit on lam = G_X^2 m_nu.
-
-    Attributes
-    ----------
-    cl : float
-        Confidence level.
-    observed : float or None
-        Upper limit on lam in MeV^-3 (None for a pure forecast); ``math.inf`` if not
-        reached within the scan range, 0.0 if even lam = 0 is excluded (see ``status``).
-    expected : dict or None
-        Expected limits (MeV^-3) from an Asimov likelihood: keys ``-2sigma``, ``-1sigma``,
-        ``median``, ``+1sigma``, ``+2sigma``.
-    status : str
-        "ok", "not excluded in scan range", "all lam excluded (even lam=0)", "forecast".
-    statistic : str
-        Test statistic and threshold convention.
-    threshold : float
-        Delta chi^2 threshold, norm.ppf(cl)^2.
-    reference : str
-        "data" or "model" (see module docstring).
-    chi2_ref, chi2_best : float
-        Reference and best-fit chi^2.
-    best_fit_lam : float
-        Best-fit lam (MeV^-3; 0 if the boundary is preferred).
-    nuisances_at_limit : dict
-        Profiled nuisance values at the observed limit (coordinate units).
-    convention : str
-        Propagation convention of the predictions ("paper", ...; "n/a" if unknown).
-    scan : Profile or None
-        The profile behind the observed limit.
-    n_calls : int
-        Number of likelihood evaluations.
-    """
-
-    cl: float
-    observed: float | None
-    expected: dict[str, float] | None
-    status: str
-    statistic: str
-    threshold: float
-    reference: str
-    chi2_ref: float
-    chi2_best: float
-    best_fit_lam: float
-    nuisances_at_limit: dict[str, float]
-    convention: str
-    scan: Profile | None = None
-    n_calls: int = 0
-
-    def to_frame(self):
-        """Rows: observed and expected limits; columns with units and the CL."""
-        import pandas as pd
-
-        pct = f"{100 * self.cl:g}"
-        rows = []
-        if self.observed is not None:
-            rows.append(("observed", self.observed))
-        for k, v in (self.expected or {}).items():
-            rows.append((f"expected {k}", v))
-        lam = np.array([r[1] for r in rows], dtype=float)
-        with np.errstate(divide="ignore"):
-            lg = np.where(lam > 0, np.log10(np.where(lam > 0, lam, 1.0)), -np.inf)
-        return pd.DataFrame({"limit": [r[0] for r in rows],
-                             f"lam_upper_{pct}CL_MeV-3": lam,
-                             f"log10_lam_upper_{pct}CL": lg})
-
-    def __str__(self) -> str:
-        head = (f"Upper limit on lam = G_X^2 m_nu at {100 * self.cl:g}% CL "
-                f"({self.statistic}; reference={self.reference}; convention={self.convention}; "
-                f"status: {self.status})")
-        body = self.to_frame().to_string(index=False, float_format=lambda v: f"{v:.4g}")
-        if self.observed is None:
-            return f"{head}\n{body}"
-        nuis = ", ".join(f"{k}={v:.4g}" for k, v in self.nuisances_at_limit.items())
-        tail = (f"best fit lam = {self.best_fit_lam:.4g} MeV^-3, chi2_best = {self.chi2_best:.4g}, "
-                f"chi2_ref = {self.chi2_ref:.4g}" + (f"\nnuisances at limit: {nuis}" if nuis else ""))
-        return f"{head}\n{body}\n{tail}"
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-able summary (inf -> None with the status explaining it)."""
-        def num(v: float | None) -> float | None:
-            return None if v is None or not math.isfinite(v) else float(v)
-
-        return {"cl": self.cl, "lam_upper_MeV-3": num(self.observed),
-                "expected_lam_upper_MeV-3": ({k: num(v) for k, v in self.expected.items()}
-                                             if self.expected else None),
-                "status": self.status, "statistic": self.statistic, "threshold": self.threshold,
-                "reference": self.reference, "chi2_ref": num(self.chi2_ref),
-                "chi2_best": num(self.chi2_best), "best_fit_lam_MeV-3": num(self.best_fit_lam),
-                "nuisances_at_limit": {k: float(v) for k, v in self.nuisances_at_limit.items()},
-                "convention": self.convention, "n_calls": self.n_calls}
-
-
-def _statistic_text(cl: float) -> str:
-    return (f"one-sided profile likelihood ratio in log10 lam, nuisances profiled (iminuit); "
-            f"q = Delta chi2 >= norm.ppf({cl:g})^2 = chi2.ppf({2 * cl - 1:g}, 1)")
+def _statistic_text(cl: float, method: str = "clsb") -> str:
+    base = "one-sided profile likelihood ratio in log10 lam, nuisances profiled (iminuit); "
+    if method == "cls":
+        return base + f"CLs = p_sb / (1 - p_b) <= {1 - cl:.3g} with asymptotic q~_mu and Asimov q_A"
+    return base + f"q = Delta chi2 >= norm.ppf({cl:g})^2 = chi2.ppf({2 * cl - 1:g}, 1)" + (
+        " (published-limit crossing)" if method == "published" else " (CLs+b)")
 
 
 def _chi2_reference(problem: Problem, reference: str, chi2_best: float) -> float:
@@ -354,32 +286,105 @@ def _grid(log10_lam_range: tuple[float, float], n_scan: int) -> np.ndarray:
     return np.linspace(lo, hi, n_scan)
 
 
+def band_z(cl: float, n_sigma: float, method: str) -> float:
+    """sqrt(q_A) at the expected band edge ``n_sigma`` (Cowan et al. 2011, Eq. 89 and its CLs form)."""
+    if method == "cls":
+        return float(norm.isf((1.0 - cl) * norm.cdf(n_sigma)) + n_sigma)
+    return float(norm.ppf(cl) + n_sigma)
+
+
 def expected_bands(asimov: Problem, cl: float = 0.90, *,
                    log10_lam_range: tuple[float, float] = (-14.0, -6.0), n_scan: int = 17,
-                   reference: str = "data", strategy: int = 0) -> tuple[dict[str, float], int]:
+                   reference: str = "data", strategy: int = 0, method: str = "clsb",
+                   notes: list[str] | None = None) -> tuple[dict[str, float], int]:
     """Median expected limit and +-1, +-2 sigma band edges (MeV^-3) from an Asimov problem.
 
+    ``method`` as in :func:`upper_limit` ("published" = "clsb").  Edges at the physical
+    boundary (0) or clipped to the scan end are explained in ``notes`` (appended to).
     Returns the dict of band edges and the number of likelihood calls.
     """
-    z = float(norm.ppf(cl))
     threshold(cl)
+    _check_method(method)
     prof = _Profiler(asimov, strategy)
-    scan = _scan(prof, _grid(log10_lam_range, n_scan))
+    grid = _grid(log10_lam_range, n_scan)
+    scan = _scan(prof, grid)
     lam_best, chi2_best = _best_fit(prof, scan)
     ref = _chi2_reference(asimov, reference, chi2_best)
     bands: dict[str, float] = {}
+    notes = [] if notes is None else notes
     for label, n in BANDS:
-        if z + n <= 0:
+        z = band_z(cl, n, method)
+        if z <= 0:
             bands[label] = 0.0
+            notes.append(f"expected {label}: at the physical boundary lam = 0 ({method}: a background-only "
+                         f"fluctuation of {n:+g} sigma excludes every lam > 0)")
             continue
-        bands[label] = _crossing(prof, scan, lam_best, chi2_best, ref + (z + n) ** 2)[0]
+        bands[label] = _crossing(prof, scan, lam_best, chi2_best, ref + z**2)[0]
+        if math.isinf(bands[label]):
+            bands[label] = float(10.0 ** grid[-1])
+            notes.append(f"expected {label}: not reached for lam <= {bands[label]:.3g} MeV^-3 "
+                         "(scan end); clipped there, a lower bound on the edge")
     return bands, prof.calls
+
+
+def _check_method(method: str) -> str:
+    if method not in METHODS:
+        raise ValueError(f"method must be one of {tuple(METHODS)}, got {method!r}")
+    return method
+
+
+def resolve_method(likelihood: Any, method: str | None, cl: float) -> str:
+    """The limit method: ``method`` or the likelihood's default; warns when a published limit is
+    used at another C.L. than its own (an extrapolation of the one-sided Gaussian)."""
+    if method is None:
+        method = str(getattr(likelihood, "default_limit_method", "clsb"))
+    _check_method(method)
+    published = getattr(likelihood, "published_cl", None)
+    if method == "published" and published is not None and not math.isclose(cl, published):
+        warnings.warn(f"cl = {cl:g} differs from the published {published:g} C.L. of {likelihood!r}: the "
+                      "limit extrapolates the published one with a one-sided Gaussian",
+                      PublishedLimitExtrapolationWarning, stacklevel=3)
+    return method
+
+
+def _cls_crossing(prof: _Profiler, scan: Profile, ref: float, prof_a: _Profiler, scan_a: Profile,
+                  ref_a: float, lam_best: float, alpha: float) -> tuple[float, np.ndarray, str]:
+    """Observed CLs limit: lowest lam above the best fit with CLs(lam) <= alpha (asymptotic q~_mu)."""
+    def cls(q: float, qa: float) -> float:
+        q, qa = max(q, 0.0), max(qa, 1e-300)
+        if q <= qa:
+            return float(norm.sf(math.sqrt(q)) / norm.cdf(math.sqrt(qa) - math.sqrt(q)))
+        return float(norm.sf((q + qa) / (2 * math.sqrt(qa))) / norm.cdf((qa - q) / (2 * math.sqrt(qa))))
+
+    if lam_best == 0.0 and cls(scan.chi2_null - ref, scan_a.chi2_null - ref_a) <= alpha:
+        return 0.0, scan.nuisances_null, "all lam excluded (even lam=0)"
+    first = int(np.searchsorted(scan.log10_lam, math.log10(lam_best), "right")) if lam_best > 0 else 0
+    values = np.array([alpha - cls(c - ref, ca - ref_a) for c, ca in
+                       zip(scan.chi2[first:], scan_a.chi2[first:])])
+    last: dict[str, np.ndarray] = {}
+
+    def f(lg: float) -> float:
+        if "x0" not in last:
+            j = max(int(np.searchsorted(scan.log10_lam, lg, "right")) - 1, 0)
+            last["x0"], last["xa"] = scan.nuisances[j], scan_a.nuisances[j]
+        c, last["x"] = prof(10.0 ** lg, last["x0"])
+        ca, _ = prof_a(10.0 ** lg, last["xa"])
+        return alpha - cls(c - ref, ca - ref_a)
+
+    res = lowest_crossing(f, scan.log10_lam[first:], values=values,
+                          lower=math.log10(lam_best) if lam_best > 0 else None, xtol=_XTOL, rtol=1e-12)
+    if res.status == NONE:
+        return math.inf, scan.nuisances[-1], "not excluded in scan range"
+    if res.status == AT_START:
+        raise ValueError(f"the limit lies below the scan range: CLs <= {alpha:g} already at "
+                         f"log10_lam = {scan.log10_lam[0]:g}; lower log10_lam_range")
+    return 10.0 ** res.x, last["x"], "ok"
 
 
 def upper_limit(problem: Problem | None, cl: float = 0.90, *,
                 log10_lam_range: tuple[float, float] = (-14.0, -6.0), n_scan: int = 17,
                 reference: str = "data", asimov: Problem | None = None,
-                strategy: int = 0) -> LimitResult:
+                strategy: int = 0, method: str | None = None) -> LimitResult:
     """One-sided profile-likelihood upper limit on lam (MeV^-3) at confidence level ``cl``.
 
     Parameters
@@ -398,6 +403,10 @@ def upper_limit(problem: Problem | None, cl: float = 0.90, *,
         Problem with Asimov (background-only, lam = 0) data: gives expected bands.
     strategy : int
         Minuit strategy for the per-point migrad.
+    method : {"cls", "clsb", "published"}, optional
+        Module docstring; default: the likelihood's ``default_limit_method`` ("cls" for counting
+        likelihoods, "published" for published flux limits; "clsb" for other callables).  An
+        observed CLs limit needs ``asimov``.
 
     Returns
     -------
@@ -406,49 +415,37 @@ def upper_limit(problem: Problem | None, cl: float = 0.90, *,
     t = threshold(cl)
     if problem is None and asimov is None:
         raise ValueError("give problem (observed) and/or asimov (expected)")
+    method = resolve_method((problem or asimov).likelihood, method, cl)  # type: ignore[union-attr]
+    if method == "cls" and problem is not None and asimov is None:
+        raise ValueError("method='cls' needs the Asimov problem (asimov=) for the observed limit's q_A; "
+                         "or use method='clsb'")
+    notes: list[str] = []
     expected, calls = (expected_bands(asimov, cl, log10_lam_range=log10_lam_range, n_scan=n_scan,
-                                      reference=reference, strategy=strategy)
+                                      reference=reference, strategy=strategy, method=method, notes=notes)
                        if asimov is not None else (None, 0))
+    stat = _statistic_text(cl, method)
     if problem is None:
-        conv = _convention(asimov, 0.0, _Profiler(asimov).start)
-        return LimitResult(cl, None, expected, "forecast", _statistic_text(cl), t, reference,
-                           math.nan, math.nan, math.nan, {}, conv, None, calls)
+        conv = _convention(asimov, 0.0, _Profiler(asimov).start)  # type: ignore[arg-type]
+        return LimitResult(cl, None, expected, "forecast", stat, t, reference, math.nan, math.nan,
+                           math.nan, {}, conv, None, calls, method, METHODS[method], notes)
     prof = _Profiler(problem, strategy)
-    scan = _scan(prof, _grid(log10_lam_range, n_scan))
+    grid = _grid(log10_lam_range, n_scan)
+    scan = _scan(prof, grid)
     lam_best, chi2_best = _best_fit(prof, scan)
     ref = _chi2_reference(problem, reference, chi2_best)
-    lam_up, x, status = _crossing(prof, scan, lam_best, chi2_best, ref + t)
+    if method == "cls":
+        prof_a = _Profiler(asimov, strategy)  # type: ignore[arg-type]
+        scan_a = _scan(prof_a, grid)
+        ref_a = _chi2_reference(asimov, reference, _best_fit(prof_a, scan_a)[1])  # type: ignore[arg-type]
+        lam_up, x, status = _cls_crossing(prof, scan, ref, prof_a, scan_a, ref_a, lam_best, 1.0 - cl)
+        calls += prof_a.calls
+    else:
+        lam_up, x, status = _crossing(prof, scan, lam_best, chi2_best, ref + t)
     return LimitResult(
-        cl=cl, observed=lam_up, expected=expected, status=status, statistic=_statistic_text(cl),
+        cl=cl, observed=lam_up, expected=expected, status=status, statistic=stat,
         threshold=t, reference=reference, chi2_ref=ref, chi2_best=chi2_best, best_fit_lam=lam_best,
         nuisances_at_limit=dict(zip(problem.nuisance_names, map(float, x))),
-        convention=_convention(problem, lam_up, x), scan=scan, n_calls=prof.calls + calls)
+        convention=_convention(problem, lam_up, x), scan=scan, n_calls=prof.calls + calls,
+        method=method, test_statistic=METHODS[method], notes=notes)
 
 
-def limit_to_json(result: LimitResult, *, mediator: str | None = None, M_MeV: float | None = None,
-                  m_nu_eV: float = 0.05) -> dict[str, Any]:
-    """JSON-able dict for the CLI: ``cl``, ``lam_upper_MeV-3``, ``convention`` (+ ``g_upper``).
-
-    Parameters
-    ----------
-    result : LimitResult
-    mediator : {"scalar", "vector"}, optional
-        With ``M_MeV``: add ``g_upper`` (heavy-mediator mapping, paper Eq. II.5) and
-        ``heavy_mediator_valid``.
-    M_MeV : float, optional
-        Mediator mass in MeV.
-    m_nu_eV : float
-        Relic neutrino mass in eV (default 0.05).
-    """
-    out = result.to_dict()
-    if (mediator is None) != (M_MeV is None):
-        raise ValueError("give both mediator and M_MeV, or neither")
-    if mediator is not None:
-        from relicboost.physics.interactions import coupling_from_lam, heavy_mediator_valid
-
-        lam = out["lam_upper_MeV-3"]
-        out.update({"mediator": mediator, "M_MeV": float(M_MeV), "m_nu_eV": float(m_nu_eV),
-                    "g_upper": None if lam is None else float(
-                        coupling_from_lam(lam, M_MeV, m_nu_eV, mediator)),
-                    "heavy_mediator_valid": bool(heavy_mediator_valid(M_MeV, m_nu_eV))})
-    return out

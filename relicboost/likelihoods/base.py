@@ -207,6 +207,11 @@ class Likelihood(ABC):
     #: Minimum of the data term over data space (zero flux / Asimov point): the reference
     #: of the test statistic (module docstring).  0 for every likelihood here.
     neg2lnl_min: float = 0.0
+    #: Limit method used by default (relicboost.inference.limits): CLs, as pyhf, for counting
+    #: likelihoods; published flux limits use "published" (their own calibrated crossing).
+    default_limit_method: str = "cls"
+    #: C.L. at which a published limit was calibrated (None: not a published limit).
+    published_cl: float | None = None
 
     def __init__(self, priors: Mapping[str, Prior] | None = None) -> None:
         self.priors: dict[str, Prior] = _check_priors(priors)
@@ -295,6 +300,9 @@ class Combined(Likelihood):
         super().__init__(priors)
         self._terms = flat
         self.label = " + ".join(lk.label or lk.name for lk in flat)
+        published = {lk.published_cl for lk in flat}
+        if len(published) == 1 and None not in published:  # only published limits, one C.L.
+            self.default_limit_method, self.published_cl = "published", published.pop()
         self.is_forecast = any(lk.is_forecast for lk in flat)
 
     @property

@@ -147,6 +147,12 @@ class PublishedFluxLimit(Likelihood):
     :class:`BinnedFluxLimit` (set as ``self._impl`` by the subclass constructor)."""
 
     _impl: IntegratedFluxLimit | BinnedFluxLimit
+    default_limit_method = "published"
+
+    @property
+    def published_cl(self) -> float:  # type: ignore[override]
+        """C.L. of the published limit(s) the one-sided Gaussians are calibrated to."""
+        return self._impl.cl
 
     @property
     def required_energy_range(self) -> tuple[float, float]:

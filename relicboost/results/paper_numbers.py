@@ -135,7 +135,8 @@ def resnova_expected_limits(years: tuple[float, ...] = (1.0, 10.0)) -> pd.DataFr
             rn = likelihoods.RESNOVA.from_phase(str(phase), years=yr)
             res = upper_limit(None, asimov=problem_for(rn, free=()))
             row = {"phase": phase, "years": yr, "exposure_ton_yr": rn.exposure_ton_yr,
-                   "threshold_keV": rn.threshold_keV}
+                   "threshold_keV": rn.threshold_keV, "method": res.method,
+                   "test_statistic": res.test_statistic, "notes": "; ".join(res.notes)}
             for band, lam in res.expected.items():
                 row[f"expected_{band}_lam_upper_90CL_MeV-3"] = f"{lam:.4g}"
             rows.append(row)
