@@ -32,21 +32,19 @@ Method
 """
 from __future__ import annotations
 
-import dataclasses
 import math
 import warnings
 from typing import Any
 
 import numpy as np
-from iminuit import Minuit
 from scipy.stats import norm
 
-from relicboost import parameters
 from relicboost.physics.validation import check_integer
 
 from .crossing import AT_START, NONE, lowest_crossing
 from .limit_result import LimitResult, limit_to_json
 from .problem import Problem
+from .profile import Profile, Profiler, best_fit_on_scan, profile_likelihood, scan_profile
 
 __all__ = ["BANDS", "METHODS", "LimitResult", "Profile", "PublishedLimitExtrapolationWarning",
            "expected_bands", "limit_to_json", "profile_likelihood", "threshold", "upper_limit"]
@@ -78,122 +76,6 @@ def threshold(cl: float) -> float:
     return float(norm.ppf(cl) ** 2)
 
 
-@dataclasses.dataclass
-class Profile:
-    """Profile chi^2 on a grid of log10 lam.
-
-    Attributes
-    ----------
-    log10_lam : ndarray
-        log10(lam / MeV^-3) of the scan points.
-    chi2 : ndarray
-        Profiled -2 ln L (+ constraint terms) at each point.
-    nuisances : ndarray, shape (n, k)
-        Best nuisance coordinates at each point (order: ``names``).
-    names : tuple of str
-        Nuisance coordinate names.
-    chi2_null : float
-        Profiled chi^2 at lam = 0.
-    nuisances_null : ndarray
-        Nuisances at lam = 0.
-    """
-
-    log10_lam: np.ndarray
-    chi2: np.ndarray
-    nuisances: np.ndarray
-    names: tuple[str, ...]
-    chi2_null: float
-    nuisances_null: np.ndarray
-
-    def to_frame(self, chi2_ref: float = 0.0):
-        """Scan as a DataFrame (columns with units; ``q`` = chi2 - chi2_ref)."""
-        import pandas as pd
-
-        cols: dict[str, Any] = {"log10_lam_MeV-3": self.log10_lam,
-                                "lam_MeV-3": 10.0 ** self.log10_lam,
-                                "chi2": self.chi2, "q": self.chi2 - chi2_ref}
-        for j, n in enumerate(self.names):
-            cols[_with_unit(n)] = self.nuisances[:, j]
-        return pd.DataFrame(cols)
-
-
-def _with_unit(name: str) -> str:
-    p = parameters.by_coordinate(name)
-    return name if p is None or p.is_log else p.column
-
-
-class _Profiler:
-    """Profile chi^2 at fixed lam with warm-started Minuit; counts function calls."""
-
-    def __init__(self, problem: Problem, strategy: int = 0) -> None:
-        if problem.mediator:
-            raise ValueError("limits are profiled in lam: build the Problem without a mediator "
-                             "and map the result with limit_to_json(..., mediator=, M_MeV=)")
-        self.problem = problem
-        self.strategy = strategy
-        idx = [problem.names.index(n) for n in problem.nuisance_names]
-        self.bounds = [problem.bounds[i] for i in idx]
-        self.steps = problem.steps()[idx]
-        self.start = problem.start()[idx]
-        self.calls = 0
-
-    def __call__(self, lam: float, start: np.ndarray | None = None) -> tuple[float, np.ndarray]:
-        x0 = self.start if start is None else np.asarray(start, dtype=float)
-        if len(x0) == 0:
-            self.calls += 1
-            return self.problem.chi2_at_lam(lam, x0), x0
-
-        def fcn(x: np.ndarray) -> float:
-            self.calls += 1
-            return self.problem.chi2_at_lam(lam, x)
-
-        m = Minuit(fcn, x0, name=self.problem.nuisance_names)
-        m.errordef = Minuit.LEAST_SQUARES
-        m.strategy = self.strategy
-        m.errors = self.steps
-        m.limits = self.bounds
-        m.migrad()
-        if not m.valid:  # one retry from the prior centre with the stricter strategy
-            m2 = Minuit(fcn, self.start, name=self.problem.nuisance_names)
-            m2.errordef, m2.strategy, m2.errors, m2.limits = 1.0, 1, self.steps, self.bounds
-            m2.migrad()
-            if m2.fval < m.fval:
-                m = m2
-        x = np.array(m.values)
-        return float(m.fval), x
-
-
-def profile_likelihood(problem: Problem, log10_lam: np.ndarray, *, strategy: int = 0) -> Profile:
-    """Profile chi^2 over the nuisances on a grid of log10 lam (MeV^-3), warm-started.
-
-    Parameters
-    ----------
-    problem : Problem
-        lam-parametrised problem; its free coordinates other than ``log10_lam`` are
-        profiled (a fixed ``lam`` in it is ignored here).
-    log10_lam : array
-        Increasing grid of log10(lam / MeV^-3).
-    strategy : int
-        Minuit strategy (0 = fast, 2 = careful).
-    """
-    grid = np.asarray(log10_lam, dtype=float)
-    if grid.ndim != 1 or grid.size < 2 or not np.all(np.diff(grid) > 0) or not np.all(np.isfinite(grid)):
-        raise ValueError("log10_lam must be a finite, strictly increasing 1-D grid of >= 2 points")
-    prof = _Profiler(problem, strategy)
-    return _scan(prof, grid)
-
-
-def _scan(prof: _Profiler, grid: np.ndarray) -> Profile:
-    c0, x0 = prof(0.0)
-    chi2 = np.empty(grid.size)
-    nuis = np.empty((grid.size, len(x0)))
-    x = x0
-    for i, lg in enumerate(grid):
-        chi2[i], x = prof(10.0 ** lg, x)
-        nuis[i] = x
-    return Profile(grid, chi2, nuis, prof.problem.nuisance_names, c0, x0)
-
-
 def _statistic_text(cl: float, method: str = "clsb") -> str:
     base = "one-sided profile likelihood ratio in log10 lam, nuisances profiled (iminuit); "
     if method == "cls":
@@ -215,7 +97,7 @@ def _chi2_reference(problem: Problem, reference: str, chi2_best: float) -> float
     return ref
 
 
-def _crossing(prof: _Profiler, scan: Profile, lam_best: float, chi2_best: float, target: float
+def _crossing(prof: Profiler, scan: Profile, lam_best: float, chi2_best: float, target: float
               ) -> tuple[float, np.ndarray, str]:
     """lam (MeV^-3) above lam_best where the profile chi^2 reaches ``target`` (:func:`lowest_crossing`
     on the scan points above the best fit, bracketed from below by the best fit if needed).
@@ -245,28 +127,6 @@ def _crossing(prof: _Profiler, scan: Profile, lam_best: float, chi2_best: float,
         raise ValueError(f"the limit lies below the scan range: q >= threshold already at "
                          f"log10_lam = {scan.log10_lam[0]:g}; lower log10_lam_range")
     return 10.0 ** res.x, last["x"], "ok"
-
-
-def _best_fit(prof: _Profiler, scan: Profile) -> tuple[float, float]:
-    """(lam_best MeV^-3, chi2_best): the null or the refined best grid point."""
-    i = int(np.argmin(scan.chi2))
-    if scan.chi2_null <= scan.chi2[i]:
-        return 0.0, scan.chi2_null
-    lo = scan.log10_lam[max(i - 1, 0)]
-    hi = scan.log10_lam[min(i + 1, scan.log10_lam.size - 1)]
-    x = scan.nuisances[i]
-    res = {"c": scan.chi2[i], "lg": scan.log10_lam[i]}
-
-    def f(lg: float) -> float:
-        c, _ = prof(10.0 ** lg, x)
-        if c < res["c"]:
-            res["c"], res["lg"] = c, lg
-        return c
-
-    from scipy.optimize import minimize_scalar
-
-    minimize_scalar(f, bounds=(lo, hi), method="bounded", options={"xatol": 1e-3})
-    return 10.0 ** res["lg"], res["c"]
 
 
 def _convention(problem: Problem, lam: float, nuis: np.ndarray) -> str:
@@ -305,10 +165,10 @@ def expected_bands(asimov: Problem, cl: float = 0.90, *,
     """
     threshold(cl)
     _check_method(method)
-    prof = _Profiler(asimov, strategy)
+    prof = Profiler(asimov, strategy)
     grid = _grid(log10_lam_range, n_scan)
-    scan = _scan(prof, grid)
-    lam_best, chi2_best = _best_fit(prof, scan)
+    scan = scan_profile(prof, grid)
+    lam_best, chi2_best = best_fit_on_scan(prof, scan)
     ref = _chi2_reference(asimov, reference, chi2_best)
     bands: dict[str, float] = {}
     notes = [] if notes is None else notes
@@ -347,7 +207,7 @@ def resolve_method(likelihood: Any, method: str | None, cl: float) -> str:
     return method
 
 
-def _cls_crossing(prof: _Profiler, scan: Profile, ref: float, prof_a: _Profiler, scan_a: Profile,
+def _cls_crossing(prof: Profiler, scan: Profile, ref: float, prof_a: Profiler, scan_a: Profile,
                   ref_a: float, lam_best: float, alpha: float) -> tuple[float, np.ndarray, str]:
     """Observed CLs limit: lowest lam above the best fit with CLs(lam) <= alpha (asymptotic q~_mu)."""
     def cls(q: float, qa: float) -> float:
@@ -425,18 +285,18 @@ def upper_limit(problem: Problem | None, cl: float = 0.90, *,
                        if asimov is not None else (None, 0))
     stat = _statistic_text(cl, method)
     if problem is None:
-        conv = _convention(asimov, 0.0, _Profiler(asimov).start)  # type: ignore[arg-type]
+        conv = _convention(asimov, 0.0, Profiler(asimov).start)  # type: ignore[arg-type]
         return LimitResult(cl, None, expected, "forecast", stat, t, reference, math.nan, math.nan,
                            math.nan, {}, conv, None, calls, method, METHODS[method], notes)
-    prof = _Profiler(problem, strategy)
+    prof = Profiler(problem, strategy)
     grid = _grid(log10_lam_range, n_scan)
-    scan = _scan(prof, grid)
-    lam_best, chi2_best = _best_fit(prof, scan)
+    scan = scan_profile(prof, grid)
+    lam_best, chi2_best = best_fit_on_scan(prof, scan)
     ref = _chi2_reference(problem, reference, chi2_best)
     if method == "cls":
-        prof_a = _Profiler(asimov, strategy)  # type: ignore[arg-type]
-        scan_a = _scan(prof_a, grid)
-        ref_a = _chi2_reference(asimov, reference, _best_fit(prof_a, scan_a)[1])  # type: ignore[arg-type]
+        prof_a = Profiler(asimov, strategy)  # type: ignore[arg-type]
+        scan_a = scan_profile(prof_a, grid)
+        ref_a = _chi2_reference(asimov, reference, best_fit_on_scan(prof_a, scan_a)[1])  # type: ignore[arg-type]
         lam_up, x, status = _cls_crossing(prof, scan, ref, prof_a, scan_a, ref_a, lam_best, 1.0 - cl)
         calls += prof_a.calls
     else:

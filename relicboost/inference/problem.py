@@ -37,15 +37,16 @@ import dataclasses
 import hashlib
 import json
 import math
-import pickle
 from collections.abc import Callable, Mapping
 from typing import Any
 
 import numpy as np
 
 from relicboost import parameters
-from relicboost.physics.validation import check_number
 from relicboost.likelihoods.base import GaussianPrior, Prior, UniformPrior
+from relicboost.physics.validation import check_number
+
+from .factory import ModelFactory, describe
 
 #: Parameters that :meth:`relicboost.Model.predict` understands (registry: relicboost.parameters).
 MODEL_PARAMETERS: tuple[str, ...] = ("lam", *parameters.ASTRO_NUISANCES)
@@ -84,71 +85,6 @@ class Free:
     prior: Prior | None = None
     bounds: tuple[float, float] | None = None
     start: float | None = None
-
-
-@dataclasses.dataclass(frozen=True)
-class ModelFactory:
-    """Picklable zero-argument factory for :class:`relicboost.Model`.
-
-    Parameters
-    ----------
-    kwargs : tuple of (name, value)
-        Keyword arguments of ``Model(...)``, e.g. ``(("convention", "paper"),)``.
-    """
-
-    kwargs: tuple[tuple[str, Any], ...] = ()
-
-    def __call__(self) -> Any:
-        from relicboost import Model
-
-        return Model(**dict(self.kwargs))
-
-    @classmethod
-    def for_likelihood(cls, likelihood: Any, **model_kwargs: Any) -> ModelFactory:
-        """Factory whose energy grid starts at the likelihood's ``required_energy_range``.
-
-        Only ``energy_min`` is narrowed: fluxes at an energy depend on the source
-        spectrum above it (redshift, up-scattering), so ``energy_max`` keeps the
-        Model default unless given explicitly.
-
-        Parameters
-        ----------
-        likelihood : object
-            Anything with a ``required_energy_range`` attribute (MeV, (low, high));
-            without it the full default grid is used.
-        **model_kwargs
-            Further ``Model`` keyword arguments.
-        """
-        rng = getattr(likelihood, "required_energy_range", None)
-        if rng is not None and "energy_min" not in model_kwargs:
-            lo = float(rng[0])
-            if not (math.isfinite(lo) and lo > 0):
-                raise ValueError(f"required_energy_range low edge must be > 0 MeV, got {lo}")
-            model_kwargs["energy_min"] = lo
-        return cls(tuple(sorted(model_kwargs.items())))
-
-
-def describe(obj: Any) -> Any:
-    """JSON-able description of a factory or likelihood, used in configuration hashes.
-
-    ``obj.config()`` if defined, else its ``repr`` when that carries no memory
-    address, else its class name plus the SHA-256 of its pickle.
-    """
-    cfg = getattr(obj, "config", None)
-    if callable(cfg):
-        return json.loads(json.dumps(cfg(), default=repr, sort_keys=True))
-    text = repr(obj)
-    priors = getattr(obj, "priors", None)
-    if " at 0x" not in text:
-        if isinstance(priors, Mapping) and priors:
-            return {"repr": text, "priors": {k: repr(v) for k, v in sorted(priors.items())}}
-        return text
-    try:
-        digest = hashlib.sha256(pickle.dumps(obj)).hexdigest()[:16]
-    except Exception as exc:  # unpicklable: a hash cannot be formed reliably
-        raise ValueError(f"cannot describe {type(obj).__qualname__} for the configuration "
-                         f"hash; give it a config() method or a repr ({exc})") from exc
-    return f"{type(obj).__module__}.{type(obj).__qualname__}#{digest}"
 
 
 class Problem:
@@ -251,7 +187,10 @@ class Problem:
                     raise ValueError(f"M (MeV) must be > 0, got {value}")
                 self.fixed[name] = value
         if mediator and "M" in self.free:
-            from relicboost.physics.interactions import heavy_mediator_min_mass_MeV, heavy_mediator_valid
+            from relicboost.physics.interactions import (
+                heavy_mediator_min_mass_MeV,
+                heavy_mediator_valid,
+            )
 
             m_low = 10.0 ** bounds[names.index("log10_M_MeV")][0]
             if not bool(heavy_mediator_valid(m_low, self.m_nu_eV)):
