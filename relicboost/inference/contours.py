@@ -393,5 +393,7 @@ def mediator_exclusion(likelihood, M_MeV: ArrayLike, mediators: str | Sequence[s
     out = pd.DataFrame(rows)
     out.attrs.update(_validity_attrs(m_nu_eV, 100.0, 10.0))
     out.attrs.update({"CL": float(cl), "convention": convention, "lam_upper_heavy_MeV-3": lam_up,
+                      "method": "clsb (published-limit crossing for published flux limits)",
+                      "test_statistic": "-2 ln L - min >= norm.ppf(CL)^2, nuisances fixed",
                       "likelihood": getattr(likelihood, "label", type(likelihood).__name__)})
     return out

@@ -88,7 +88,8 @@ def skiv_limits() -> pd.DataFrame:
         out = limit_to_json(res)
         rows.append({"temperatures": label, "T_nue_MeV": t_e, "T_nuebar_MeV": t_eb, "T_nux_MeV": t_x,
                      "nuisances": "fixed", "lam_upper_90CL_MeV-3": out["lam_upper_MeV-3"],
-                     "status": res.status, "convention": res.convention})
+                     "status": res.status, "convention": res.convention, "method": res.method,
+                     "test_statistic": res.test_statistic})
     priors = likelihoods.default_astro_priors()
     res = upper_limit(problem_for(likelihoods.SKIV(priors=priors)))
     out = limit_to_json(res)
@@ -96,7 +97,7 @@ def skiv_limits() -> pd.DataFrame:
                  "T_nuebar_MeV": priors["T_nuebar"].mean, "T_nux_MeV": priors["T_nux"].mean,
                  "nuisances": "T_nue, T_nuebar, T_nux, E_tot profiled (Gaussian priors, centres shown)",
                  "lam_upper_90CL_MeV-3": out["lam_upper_MeV-3"], "status": res.status,
-                 "convention": res.convention})
+                 "convention": res.convention, "method": res.method, "test_statistic": res.test_statistic})
     frame = pd.DataFrame(rows)
     # not excluded within the scan range -> "inf" (the status column says why)
     frame["lam_upper_90CL_MeV-3"] = [f"{v:.6g}" if np.isfinite(v) else "inf"
