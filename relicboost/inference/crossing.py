@@ -139,6 +139,12 @@ def sk_crossing_lam(model: Any, limit: float | None = None,
         As in ``Model.predict``.
     """
     limit = sk_integrated_limit() if limit is None else limit
-    res = lowest_crossing(lambda x: sk_window_flux(model, 10.0**x, **nuisances) - limit,
+    from relicboost.physics.detection import SK_THRESHOLD_MEV
+
+    def excess(log10_lam: float) -> float:
+        pred = model.predict(lam=10.0**log10_lam, **nuisances)
+        return pred.integrated_flux("nuebar", SK_THRESHOLD_MEV, component="total") - limit
+
+    res = lowest_crossing(excess,
                           np.log10(np.asarray(lam_range, dtype=float)), xtol=1e-6)
     return float(10.0**res.x) if res.found else None
