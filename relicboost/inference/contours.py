@@ -373,7 +373,7 @@ def mediator_exclusion(likelihood, M_MeV: ArrayLike, mediators: str | Sequence[s
     for med, mass in tqdm(jobs, desc="(g, M) point by point", disable=not progress):
         g_heavy = float(coupling_from_lam(lam_up, mass, m_nu_eV, med)) if np.isfinite(lam_up) else math.nan
 
-        def f(lg: float) -> float:
+        def f(lg: float, mass: float = mass, med: str = med) -> float:
             return likelihood(model.predict_mediator(10.0**lg, mass, med, m_nu_eV)) - target
 
         centre = math.log10(g_heavy) if np.isfinite(g_heavy) and g_heavy > 0 else math.log10(g_max) - 2.0

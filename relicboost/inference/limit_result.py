@@ -148,7 +148,10 @@ def limit_to_json(result: LimitResult, *, mediator: str | None = None, M_MeV: fl
     if (mediator is None) != (M_MeV is None):
         raise ValueError("give both mediator and M_MeV, or neither")
     if mediator is not None:
-        from relicboost.physics.interactions import coupling_from_lam, heavy_mediator_valid
+        from relicboost.physics.interactions import (
+            coupling_from_lam,
+            heavy_mediator_valid,
+        )
 
         lam = out["lam_upper_MeV-3"]
         out.update({"mediator": mediator, "M_MeV": float(M_MeV), "m_nu_eV": float(m_nu_eV),

@@ -44,7 +44,13 @@ from relicboost.physics.validation import check_integer
 from .crossing import AT_START, NONE, lowest_crossing
 from .limit_result import LimitResult, limit_to_json
 from .problem import Problem
-from .profile import Profile, Profiler, best_fit_on_scan, profile_likelihood, scan_profile
+from .profile import (
+    Profile,
+    Profiler,
+    best_fit_on_scan,
+    profile_likelihood,
+    scan_profile,
+)
 
 __all__ = ["BANDS", "METHODS", "LimitResult", "Profile", "PublishedLimitExtrapolationWarning",
            "expected_bands", "limit_to_json", "profile_likelihood", "threshold", "upper_limit"]

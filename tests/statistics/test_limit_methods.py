@@ -14,7 +14,7 @@ from relicboost import likelihoods
 from relicboost.inference import limit_to_json, problem_for, upper_limit
 from relicboost.inference.limits import PublishedLimitExtrapolationWarning, band_z
 
-RANGE = dict(log10_lam_range=(-4.0, 2.0), n_scan=13, reference="model")
+RANGE = {"log10_lam_range": (-4.0, 2.0), "n_scan": 13, "reference": "model"}
 
 
 def test_default_for_plain_callables_is_clsb_and_recorded():

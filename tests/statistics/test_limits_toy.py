@@ -22,10 +22,18 @@ import numpy as np
 import pytest
 from scipy.stats import chi2 as chi2_dist
 from scipy.stats import norm
+from toy_model import ToyModel, ToyPrediction
 
-from relicboost.inference import (Free, Gaussian, Problem, Uniform, limit_to_json, run, threshold,
-                                  upper_limit)
-from toy_model import ToyModel, ToyPrediction  # noqa: F401  (shared toy, tests/statistics)
+from relicboost.inference import (
+    Free,
+    Gaussian,
+    Problem,
+    Uniform,
+    limit_to_json,
+    run,
+    threshold,
+    upper_limit,
+)
 
 NU0, S_NU, A = 7.0, 0.5, 1.0
 SIGMA = 1.0

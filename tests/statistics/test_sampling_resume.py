@@ -17,9 +17,9 @@ from pathlib import Path
 import h5py
 import numpy as np
 import pytest
+from toy_model import ToyModel, ToyPrediction
 
 from relicboost.inference import Free, Gaussian, Problem, Uniform, run
-from toy_model import ToyModel, ToyPrediction  # noqa: F401  (shared toy, tests/statistics)
 from relicboost.inference.sampling import read_metadata
 
 NSTEPS, SEED, EVERY = 800, 11, 20
