@@ -15,8 +15,9 @@ import sys
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
+from relicboost.parameters import ASTRO_NUISANCES as NUISANCES
+
 LIKELIHOODS = ("skiv", "skiv-binned", "skgd", "borexino", "resnova")
-NUISANCES = ("T_nue", "T_nuebar", "T_nux", "E_tot", "sfr_norm")
 
 
 class CardError(ValueError):

@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from . import parameters
 from ._runtime import tune_allocator
 from .physics import detection
 from .physics.conventions import PRESETS, resolve_options
@@ -28,20 +29,13 @@ from .physics.validation import check_choice, check_scalar_in_range
 SPECIES_NAMES = ("nue", "nuebar", "nux", "all")
 COMPONENTS = ("dsnb", "boosted", "total")
 #: Nuisance parameters that predict() accepts per call, with their allowed ranges
-#: (temperatures in MeV, E_tot in erg): wide enough for any supernova model, narrow
-#: enough that no spectrum under- or overflows.
-NUISANCE_RANGES: dict[str, tuple[float, float]] = {
-    "T_nue": (0.5, 50.0), "T_nuebar": (0.5, 50.0), "T_nux": (0.5, 50.0),
-    "E_tot": (1e50, 1e56), "sfr_norm": (1e-3, 1e3),
-}
+#: (temperatures in MeV, E_tot in erg), from the parameter registry (relicboost.parameters).
+NUISANCE_RANGES: dict[str, tuple[float, float]] = parameters.ranges(parameters.ASTRO_NUISANCES)
 NUISANCES = tuple(NUISANCE_RANGES)
 #: Largest lambda accepted, MeV^-3 (far into saturation: every DSNB neutrino scatters at z ~ 0).
-LAM_MAX = 1e3
-#: Ranges accepted by Model.predict_mediator: coupling (up to 4 pi), mediator mass in MeV,
-#: relic neutrino mass in eV.
-MEDIATOR_RANGES: dict[str, tuple[float, float]] = {
-    "g": (0.0, 4.0 * np.pi), "M_MeV": (1e-6, 1e4), "m_nu_eV": (1e-4, 1.0),
-}
+LAM_MAX = parameters.get("lam").high
+#: Ranges accepted by Model.predict_mediator (coupling, mediator mass in MeV, relic mass in eV).
+MEDIATOR_RANGES: dict[str, tuple[float, float]] = parameters.ranges(parameters.MEDIATOR_PARAMETERS)
 _COMPUTED = tuple(SPECIES)  # ("nue", "nuebar", "nux")
 
 

@@ -35,6 +35,8 @@ from relicboost.physics.interactions import (
     lam_from_coupling,
 )
 
+from .crossing import AT_START, NONE, OK, lowest_crossing
+
 #: Values of G_X^2 m_nu (MeV^-3) drawn in the paper's Fig. 1 and used throughout it.
 PAPER_LAM_VALUES: tuple[float, ...] = (1e-9, 1e-10, 1e-11, 1e-12)
 
@@ -302,16 +304,10 @@ _G_SCAN_BELOW, _G_SCAN_ABOVE, _G_SCAN_STEP = 4.0, 2.0, 0.25
 
 
 def _heavy_lam_limit(chi2_of_lam, target: float) -> float:
-    """lam (MeV^-3) where chi2_of_lam crosses target (lowest crossing on a 1e-16..1e-4 scan); NaN if none."""
-    from scipy.optimize import brentq
-
-    grid = np.linspace(-16.0, -4.0, 49)
-    vals = np.array([chi2_of_lam(10.0**lg) - target for lg in grid])
-    idx = np.flatnonzero(vals >= 0.0)
-    if idx.size == 0 or idx[0] == 0:
-        return math.nan if idx.size == 0 else 0.0
-    i = int(idx[0])
-    return 10.0 ** brentq(lambda lg: chi2_of_lam(10.0**lg) - target, grid[i - 1], grid[i], xtol=1e-6)
+    """lam (MeV^-3) where chi2_of_lam crosses target (lowest crossing on a 1e-16..1e-4 scan); NaN if none,
+    0 if excluded already at 1e-16."""
+    res = lowest_crossing(lambda lg: chi2_of_lam(10.0**lg) - target, np.linspace(-16.0, -4.0, 49), xtol=1e-6)
+    return {OK: 10.0**res.x, NONE: math.nan, AT_START: 0.0}[res.status]
 
 
 def mediator_exclusion(likelihood, M_MeV: ArrayLike, mediators: str | Sequence[str] = MEDIATORS,
@@ -359,7 +355,6 @@ def mediator_exclusion(likelihood, M_MeV: ArrayLike, mediators: str | Sequence[s
         (the lam limit mapped with Eq. II.5), ``heavy_limit_valid``, ``status``; ``attrs`` hold
         ``CL``, ``m_nu_eV``, ``convention``, ``lam_upper_heavy_MeV-3`` and the heavy-limit criterion.
     """
-    from scipy.optimize import brentq
     from tqdm import tqdm
 
     from relicboost import Model
@@ -378,28 +373,27 @@ def mediator_exclusion(likelihood, M_MeV: ArrayLike, mediators: str | Sequence[s
     for med, mass in tqdm(jobs, desc="(g, M) point by point", disable=not progress):
         g_heavy = float(coupling_from_lam(lam_up, mass, m_nu_eV, med)) if np.isfinite(lam_up) else math.nan
 
-        def f(lg: float) -> float:
+        def f(lg: float, mass: float = mass, med: str = med) -> float:
             return likelihood(model.predict_mediator(10.0**lg, mass, med, m_nu_eV)) - target
 
         centre = math.log10(g_heavy) if np.isfinite(g_heavy) and g_heavy > 0 else math.log10(g_max) - 2.0
         top = min(centre + _G_SCAN_ABOVE, math.log10(g_max))
         grid = np.arange(centre - _G_SCAN_BELOW, top, _G_SCAN_STEP)
         grid = np.append(grid[grid < top], top)
-        vals = np.array([f(lg) for lg in grid])
-        idx = np.flatnonzero(vals >= 0.0)
-        if idx.size == 0:
+        res = lowest_crossing(f, grid, xtol=1e-5)
+        if res.status == NONE:
             g_up, status = math.nan, f"not excluded for g <= {10**grid[-1]:.3g}"
-        elif idx[0] == 0:
+        elif res.status == AT_START:
             g_up, status = 10.0 ** grid[0], f"excluded already at the lowest g scanned ({10**grid[0]:.3g})"
         else:
-            i = int(idx[0])
-            g_up = 10.0 ** brentq(f, grid[i - 1], grid[i], xtol=1e-5)
-            one_interval = bool(np.all(vals[i:] >= 0.0))
-            status = "ok" if one_interval else "ok (excluded g not one interval in the scan: lowest crossing)"
+            g_up = 10.0 ** res.x
+            status = "ok" if res.one_interval else "ok (excluded g not one interval in the scan: lowest crossing)"
         rows.append({"mediator": med, "M_MeV": mass, "g_upper": g_up, "g_upper_heavy_mapping": g_heavy,
                      "heavy_limit_valid": bool(heavy_mediator_valid(mass, m_nu_eV)), "status": status})
     out = pd.DataFrame(rows)
     out.attrs.update(_validity_attrs(m_nu_eV, 100.0, 10.0))
     out.attrs.update({"CL": float(cl), "convention": convention, "lam_upper_heavy_MeV-3": lam_up,
+                      "method": "clsb (published-limit crossing for published flux limits)",
+                      "test_statistic": "-2 ln L - min >= norm.ppf(CL)^2, nuisances fixed",
                       "likelihood": getattr(likelihood, "label", type(likelihood).__name__)})
     return out

@@ -37,69 +37,31 @@ import dataclasses
 import hashlib
 import json
 import math
-import pickle
 from collections.abc import Callable, Mapping
 from typing import Any
 
 import numpy as np
 
-#: Parameters that :meth:`relicboost.Model.predict` understands (DESIGN.md section 2).
-MODEL_PARAMETERS: tuple[str, ...] = ("lam", "T_nue", "T_nuebar", "T_nux", "E_tot", "sfr_norm")
+from relicboost import parameters
+from relicboost.likelihoods.base import GaussianPrior, Prior, UniformPrior
+from relicboost.physics.validation import check_number
+
+from .factory import ModelFactory, describe
+
+#: Parameters that :meth:`relicboost.Model.predict` understands (registry: relicboost.parameters).
+MODEL_PARAMETERS: tuple[str, ...] = ("lam", *parameters.ASTRO_NUISANCES)
 #: Astrophysical parameters that must be strictly positive.
-_POSITIVE: frozenset[str] = frozenset({"T_nue", "T_nuebar", "T_nux", "E_tot", "sfr_norm"})
-#: Coordinate name of each parameter that is sampled in log10.
-_LOG_COORD: dict[str, str] = {"lam": "log10_lam", "g": "log10_g", "M": "log10_M_MeV"}
+_POSITIVE: frozenset[str] = frozenset(n for n in parameters.ASTRO_NUISANCES if parameters.get(n).low > 0)
+#: Coordinate name of each parameter that is sampled in log10 (``M`` is the registry's ``M_MeV``).
+_LOG_COORD: dict[str, str] = {"lam": parameters.get("lam").coordinate, "g": parameters.get("g").coordinate,
+                              "M": parameters.get("M_MeV").coordinate}
 
 #: Per-process cache of built models, keyed by the factory's description hash.
 _MODEL_CACHE: dict[str, Any] = {}
 
-
-@dataclasses.dataclass(frozen=True)
-class Gaussian:
-    """Gaussian prior / constraint term on one coordinate (same unit as the coordinate)."""
-
-    mean: float
-    sigma: float
-
-    def __post_init__(self) -> None:
-        if not (math.isfinite(self.mean) and math.isfinite(self.sigma) and self.sigma > 0):
-            raise ValueError(f"Gaussian prior needs finite mean and sigma > 0, got {self}")
-
-    def neg2ln(self, x: float) -> float:
-        """-2 ln(prior density) up to a constant: ((x - mean) / sigma)^2."""
-        return ((x - self.mean) / self.sigma) ** 2
-
-    def default_bounds(self) -> tuple[float, float]:
-        """Hard bounds mean +- 5 sigma."""
-        return (self.mean - 5.0 * self.sigma, self.mean + 5.0 * self.sigma)
-
-    def center(self) -> float:
-        return self.mean
-
-
-@dataclasses.dataclass(frozen=True)
-class Uniform:
-    """Flat prior on [low, high] in the coordinate (flat in log10 for ``lam``, ``g``, ``M``)."""
-
-    low: float
-    high: float
-
-    def __post_init__(self) -> None:
-        if not (math.isfinite(self.low) and math.isfinite(self.high) and self.low < self.high):
-            raise ValueError(f"Uniform prior needs finite low < high, got {self}")
-
-    def neg2ln(self, x: float) -> float:
-        """0 inside [low, high], +inf outside."""
-        return 0.0 if self.low <= x <= self.high else math.inf
-
-    def default_bounds(self) -> tuple[float, float]:
-        return (self.low, self.high)
-
-    def center(self) -> float:
-        return 0.5 * (self.low + self.high)
-
-
-Prior = Gaussian | Uniform
+#: The prior family is that of the likelihoods (one family); short names for use in a Problem.
+Gaussian = GaussianPrior
+Uniform = UniformPrior
 
 
 @dataclasses.dataclass(frozen=True)
@@ -108,10 +70,11 @@ class Free:
 
     Parameters
     ----------
-    prior : Gaussian or Uniform or None
+    prior : GaussianPrior or UniformPrior or None
         Prior on the coordinate (log10 for ``lam``, ``g``, ``M``).  None: the
         likelihood carries the prior (its ``priors[name]``, a constraint term it adds
-        itself; bounds and start are taken from it).
+        itself; bounds and start are taken from it).  Same classes as the likelihoods'
+        priors: a prior is just another -2 ln term, added either here or by the likelihood.
     bounds : (float, float), optional
         Hard limits for the minimiser and the sampler; default: the Uniform range or
         mean +- 5 sigma of a Gaussian (clipped to > 0 for positive parameters).
@@ -122,83 +85,6 @@ class Free:
     prior: Prior | None = None
     bounds: tuple[float, float] | None = None
     start: float | None = None
-
-
-@dataclasses.dataclass(frozen=True)
-class ModelFactory:
-    """Picklable zero-argument factory for :class:`relicboost.Model`.
-
-    Parameters
-    ----------
-    kwargs : tuple of (name, value)
-        Keyword arguments of ``Model(...)``, e.g. ``(("convention", "paper"),)``.
-    """
-
-    kwargs: tuple[tuple[str, Any], ...] = ()
-
-    def __call__(self) -> Any:
-        from relicboost import Model
-
-        return Model(**dict(self.kwargs))
-
-    @classmethod
-    def for_likelihood(cls, likelihood: Any, **model_kwargs: Any) -> ModelFactory:
-        """Factory whose energy grid starts at the likelihood's ``required_energy_range``.
-
-        Only ``energy_min`` is narrowed: fluxes at an energy depend on the source
-        spectrum above it (redshift, up-scattering), so ``energy_max`` keeps the
-        Model default unless given explicitly.
-
-        Parameters
-        ----------
-        likelihood : object
-            Anything with a ``required_energy_range`` attribute (MeV, (low, high));
-            without it the full default grid is used.
-        **model_kwargs
-            Further ``Model`` keyword arguments.
-        """
-        rng = getattr(likelihood, "required_energy_range", None)
-        if rng is not None and "energy_min" not in model_kwargs:
-            lo = float(rng[0])
-            if not (math.isfinite(lo) and lo > 0):
-                raise ValueError(f"required_energy_range low edge must be > 0 MeV, got {lo}")
-            model_kwargs["energy_min"] = lo
-        return cls(tuple(sorted(model_kwargs.items())))
-
-
-def _from_likelihood_prior(prior: Any) -> Prior:
-    """Gaussian/Uniform equivalent of a likelihood prior (``mean, sigma`` or ``low, high``)."""
-    if hasattr(prior, "sigma"):
-        return Gaussian(float(prior.mean), float(prior.sigma))
-    return Uniform(float(prior.low), float(prior.high))
-
-
-def _likelihood_bounds(prior: Any, default: tuple[float, float]) -> tuple[float, float]:
-    lo, hi = getattr(prior, "bounds", (None, None))
-    return (default[0] if lo is None else float(lo), default[1] if hi is None else float(hi))
-
-
-def describe(obj: Any) -> Any:
-    """JSON-able description of a factory or likelihood, used in configuration hashes.
-
-    ``obj.config()`` if defined, else its ``repr`` when that carries no memory
-    address, else its class name plus the SHA-256 of its pickle.
-    """
-    cfg = getattr(obj, "config", None)
-    if callable(cfg):
-        return json.loads(json.dumps(cfg(), default=repr, sort_keys=True))
-    text = repr(obj)
-    priors = getattr(obj, "priors", None)
-    if " at 0x" not in text:
-        if isinstance(priors, Mapping) and priors:
-            return {"repr": text, "priors": {k: repr(v) for k, v in sorted(priors.items())}}
-        return text
-    try:
-        digest = hashlib.sha256(pickle.dumps(obj)).hexdigest()[:16]
-    except Exception as exc:  # unpicklable: a hash cannot be formed reliably
-        raise ValueError(f"cannot describe {type(obj).__qualname__} for the configuration "
-                         f"hash; give it a config() method or a repr ({exc})") from exc
-    return f"{type(obj).__module__}.{type(obj).__qualname__}#{digest}"
 
 
 class Problem:
@@ -278,9 +164,7 @@ class Problem:
                     if name not in lik_priors:
                         raise ValueError(f"{name}: Free(prior=None) needs a prior on {name!r} in "
                                          f"the likelihood's priors (it has {sorted(lik_priors)})")
-                    ext = _from_likelihood_prior(lik_priors[name])
-                    bnd = spec.bounds or _likelihood_bounds(lik_priors[name], ext.default_bounds())
-                    spec = dataclasses.replace(spec, prior=ext, bounds=bnd)
+                    spec = dataclasses.replace(spec, prior=lik_priors[name])
                     self._external.add(name)
                 elif name in lik_priors:
                     raise ValueError(f"{name}: prior given twice (Problem and likelihood.priors); "
@@ -294,9 +178,7 @@ class Problem:
                 names.append(coord)
                 bounds.append((float(lo), float(hi)))
             else:
-                value = float(spec)
-                if not math.isfinite(value):
-                    raise ValueError(f"{name} must be finite, got {value}")
+                value = check_number(name, spec)
                 if name in _POSITIVE and value <= 0:
                     raise ValueError(f"{name} must be > 0, got {value}")
                 if name in ("lam", "g") and value < 0:
@@ -305,7 +187,10 @@ class Problem:
                     raise ValueError(f"M (MeV) must be > 0, got {value}")
                 self.fixed[name] = value
         if mediator and "M" in self.free:
-            from relicboost.physics.interactions import heavy_mediator_min_mass_MeV, heavy_mediator_valid
+            from relicboost.physics.interactions import (
+                heavy_mediator_min_mass_MeV,
+                heavy_mediator_valid,
+            )
 
             m_low = 10.0 ** bounds[names.index("log10_M_MeV")][0]
             if not bool(heavy_mediator_valid(m_low, self.m_nu_eV)):
@@ -337,7 +222,7 @@ class Problem:
         """Initial step sizes for the minimiser (prior sigma or a tenth of the range)."""
         out = []
         for prior, (lo, hi) in zip(self._priors, self.bounds):
-            s = prior.sigma if isinstance(prior, Gaussian) else 0.1 * (prior.high - prior.low)
+            s = prior.sigma if isinstance(prior, GaussianPrior) else 0.1 * (prior.high - prior.low)
             out.append(min(s, 0.1 * (hi - lo)))
         return np.array(out)
 
@@ -347,7 +232,8 @@ class Problem:
         for name, value in self.fixed.items():
             params[name] = {"fixed": value}
         for (name, spec), coord, bnd in zip(self.free.items(), self.names, self.bounds):
-            prior = {"type": type(spec.prior).__name__, **dataclasses.asdict(spec.prior)}
+            prior = {"type": type(spec.prior).__name__.removesuffix("Prior"),
+                     **{k: v for k, v in dataclasses.asdict(spec.prior).items() if v is not None}}
             params[name] = {"coordinate": coord, "prior": prior, "bounds": list(bnd),
                             "start": spec.start}
         return {"parameters": params, "theta": list(self.names), "mediator": self.mediator,
@@ -360,8 +246,7 @@ class Problem:
 
     def priors_text(self) -> dict[str, str]:
         """Human-readable prior per coordinate, e.g. ``{'log10_lam': 'Uniform(-14, -6)'}``."""
-        return {c: f"{type(p).__name__}({', '.join(f'{v:g}' for v in dataclasses.astuple(p))})"
-                   + ("" if own else " [likelihood]")
+        return {c: str(p) + ("" if own else " [likelihood]")
                 for c, p, own in zip(self.names, self._priors, self._own_prior)}
 
     # ------------------------------------------------------------------ evaluation
@@ -402,7 +287,7 @@ class Problem:
     def prior_chi2(self, theta: np.ndarray) -> float:
         """Sum of -2 ln prior terms this Problem adds (Gaussian constraints; +inf outside a
         Uniform); priors carried by the likelihood are added by the likelihood call."""
-        return float(sum(p.neg2ln(float(x)) for p, x, own in zip(self._priors, theta, self._own_prior)
+        return float(sum(p.chi2(float(x)) for p, x, own in zip(self._priors, theta, self._own_prior)
                          if own))
 
     def chi2(self, theta: np.ndarray) -> float:
@@ -440,7 +325,7 @@ class Problem:
         priors = [(p, own) for n, p, own in zip(self.names, self._priors, self._own_prior)
                   if n in self.nuisance_names]
         return self._likelihood_chi2(values) + float(
-            sum(p.neg2ln(float(x)) for (p, own), x in zip(priors, nuisances) if own))
+            sum(p.chi2(float(x)) for (p, own), x in zip(priors, nuisances) if own))
 
     def theta_from(self, lam: float, nuisances: np.ndarray) -> np.ndarray:
         """Theta vector from lam (MeV^-3) and nuisance coordinates (lam = 0 -> -inf)."""

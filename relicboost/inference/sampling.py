@@ -23,7 +23,6 @@ import contextlib
 import dataclasses
 import glob
 import json
-import math
 import os
 import shutil
 import sys
@@ -468,44 +467,6 @@ def run(problem: Problem, path: str | Path, nsteps_total: int, *, nwalkers: int 
                 sampler.run_mcmc(state, remaining, progress=progress)
             finally:
                 backend.flush()
+    from .posterior import summarize  # posterior imports SamplingResult from here
+
     return summarize(problem, path, cl=cl, pool=pool, resumed_from=resumed_from)
-
-
-def summarize(problem: Problem, path: str | Path, *, cl: float = 0.90, pool: str = "serial",
-              resumed_from: int = 0) -> SamplingResult:
-    """Convergence figures and the credible upper limit on lam from a chain file."""
-    meta = read_metadata(path)
-    b = emcee.backends.HDFBackend(str(path), read_only=True)
-    chain = b.get_chain()
-    nsteps = chain.shape[0]
-    if nsteps == 0:
-        raise ValueError(f"{path} holds no steps yet")
-    tau = emcee.autocorr.integrated_time(chain, tol=0)
-    tau = np.where(np.isfinite(tau), tau, float(nsteps))
-    burn = min(int(math.ceil(2 * tau.max())), nsteps // 2)
-    thin = max(1, int(0.5 * tau.min()))
-    flat = chain[burn::thin].reshape(-1, chain.shape[2])
-    lam = _lam_samples(problem, flat)
-    return SamplingResult(
-        path=str(path), names=problem.names, nwalkers=chain.shape[1], nsteps=nsteps,
-        seed=int(meta["seed"]), config_hash=str(meta["config_hash"]),
-        tau=dict(zip(problem.names, map(float, tau))),
-        acceptance_fraction=float(np.mean(b.accepted / nsteps)),
-        converged=bool(nsteps > 50 * tau.max()), burn_in=burn, thin=thin, cl=cl,
-        lam_upper=None if lam is None else float(np.quantile(lam, cl)),
-        priors=problem.priors_text(), pool=pool, resumed_from=int(resumed_from))
-
-
-def _lam_samples(problem: Problem, flat: np.ndarray) -> np.ndarray | None:
-    """lam (MeV^-3) of each sample, or None when lam is not sampled."""
-    names = problem.names
-    if "log10_lam" in names:
-        return 10.0 ** flat[:, names.index("log10_lam")]
-    if problem.mediator and ("log10_g" in names or "log10_M_MeV" in names):
-        from relicboost.physics.interactions import lam_from_coupling
-
-        g = 10.0 ** flat[:, names.index("log10_g")] if "log10_g" in names else problem.fixed["g"]
-        m = (10.0 ** flat[:, names.index("log10_M_MeV")] if "log10_M_MeV" in names
-             else problem.fixed["M"])
-        return np.asarray(lam_from_coupling(g, m, problem.m_nu_eV, problem.mediator))
-    return None

@@ -30,18 +30,25 @@ from typing import Any, Iterable, Mapping
 
 import numpy as np
 
+from relicboost import parameters
+from relicboost.physics.validation import check_number
+
 #: Astrophysical nuisance parameters a Prediction carries (names as in Model.predict).
-ASTRO_NUISANCES: tuple[str, ...] = ("T_nue", "T_nuebar", "T_nux", "E_tot", "sfr_norm")
+ASTRO_NUISANCES: tuple[str, ...] = parameters.ASTRO_NUISANCES
 
 
 @dataclass(frozen=True)
 class GaussianPrior:
-    """Gaussian constraint: -2 ln p = ((x - mean) / sigma)^2, optionally truncated to [low, high].
+    """Gaussian constraint term: -2 ln p = ((x - mean) / sigma)^2, optionally truncated to [low, high].
+
+    The one prior family of relicboost (with :class:`UniformPrior`): used as a likelihood's
+    constraint term on a nuisance and as a :class:`~relicboost.inference.problem.Problem`
+    prior on a coordinate (there also called ``Gaussian``).
 
     Parameters
     ----------
     mean, sigma
-        Centre and width, in the parameter's unit (sigma > 0).
+        Centre and width, in the parameter's (coordinate's) unit (sigma > 0).
     low, high
         Optional hard bounds (outside: -2 ln p = inf); also offered to minimisers as limits.
     """
@@ -62,21 +69,35 @@ class GaussianPrior:
         """(low, high) limits for a minimiser; None = unbounded."""
         return (self.low, self.high)
 
+    def default_bounds(self) -> tuple[float, float]:
+        """Hard bounds: (low, high) where given, else mean -+ 5 sigma."""
+        return (self.mean - 5.0 * self.sigma if self.low is None else self.low,
+                self.mean + 5.0 * self.sigma if self.high is None else self.high)
+
+    def center(self) -> float:
+        """Start value of a fit: the mean."""
+        return self.mean
+
     def chi2(self, x: float) -> float:
         """-2 ln p(x) up to a constant."""
         if (self.low is not None and x < self.low) or (self.high is not None and x > self.high):
             return math.inf
         return ((x - self.mean) / self.sigma) ** 2
 
+    def __str__(self) -> str:
+        cut = "" if self.low is None and self.high is None else f", [{self.low}, {self.high}]"
+        return f"Gaussian({self.mean:g}, {self.sigma:g}{cut})"
+
 
 @dataclass(frozen=True)
 class UniformPrior:
-    """Flat prior on [low, high]: -2 ln p = 0 inside, inf outside.
+    """Flat prior on [low, high]: -2 ln p = 0 inside, inf outside (flat in the coordinate,
+    i.e. in log10 for lam, g, M).
 
     Parameters
     ----------
     low, high
-        Bounds in the parameter's unit, low < high.
+        Bounds in the parameter's (coordinate's) unit, low < high.
     """
 
     low: float
@@ -91,9 +112,20 @@ class UniformPrior:
         """(low, high) limits for a minimiser."""
         return (self.low, self.high)
 
+    def default_bounds(self) -> tuple[float, float]:
+        """Hard bounds: (low, high)."""
+        return (self.low, self.high)
+
+    def center(self) -> float:
+        """Start value of a fit: the middle of the range."""
+        return 0.5 * (self.low + self.high)
+
     def chi2(self, x: float) -> float:
         """0 inside [low, high], inf outside."""
         return 0.0 if self.low <= x <= self.high else math.inf
+
+    def __str__(self) -> str:
+        return f"Uniform({self.low:g}, {self.high:g})"
 
 
 Prior = GaussianPrior | UniformPrior
@@ -102,19 +134,18 @@ Prior = GaussianPrior | UniformPrior
 def default_astro_priors() -> dict[str, Prior]:
     """Analysis-choice priors on the astrophysical nuisances (not published constraints).
 
-    Centred on the paper's inputs (Sec. III; E_tot and SFR from arXiv:2403.15367):
+    Read from the parameter registry (:data:`relicboost.parameters.PARAMETERS`, ``prior``):
+    centred on the paper's inputs (Sec. III; E_tot and SFR from arXiv:2403.15367):
     T_nue = 6.6 +- 1.0 MeV, T_nuebar = 7.0 +- 1.0 MeV, T_nux = 10.0 +- 1.5 MeV (spread of
     supernova simulations and of the paper's two choices), E_tot = (3 +- 1) x 10^53 erg,
     sfr_norm = 1.0 +- 0.3 (typical uncertainty of the cosmic supernova-rate normalisation);
     all truncated to physical values (> 0).
     """
-    return {
-        "T_nue": GaussianPrior(6.6, 1.0, low=1.0, high=20.0),
-        "T_nuebar": GaussianPrior(7.0, 1.0, low=1.0, high=20.0),
-        "T_nux": GaussianPrior(10.0, 1.5, low=1.0, high=20.0),
-        "E_tot": GaussianPrior(3e53, 1e53, low=1e52, high=1e54),
-        "sfr_norm": GaussianPrior(1.0, 0.3, low=0.05, high=5.0),
-    }
+    out: dict[str, Prior] = {}
+    for name in ASTRO_NUISANCES:
+        mean, sigma, low, high = parameters.get(name).prior  # type: ignore[misc]
+        out[name] = GaussianPrior(mean, sigma, low=low, high=high)
+    return out
 
 
 def _check_priors(priors: Mapping[str, Prior] | None) -> dict[str, Prior]:
@@ -126,6 +157,14 @@ def _check_priors(priors: Mapping[str, Prior] | None) -> dict[str, Prior]:
             raise ValueError(f"priors[{name!r}] must be a GaussianPrior or UniformPrior, got {prior!r}")
         out[name] = prior
     return out
+
+
+def check_cl(cl: float, name: str = "cl") -> float:
+    """A confidence level as float: a number (not bool/str) in (0, 1), else TypeError/ValueError."""
+    x = check_number(name, cl)
+    if not 0.0 < x < 1.0:
+        raise ValueError(f"{name} must be in (0, 1), got {cl!r}")
+    return x
 
 
 def check_grid_covers(prediction: Any, emin: float, emax: float, who: str) -> None:
@@ -168,6 +207,11 @@ class Likelihood(ABC):
     #: Minimum of the data term over data space (zero flux / Asimov point): the reference
     #: of the test statistic (module docstring).  0 for every likelihood here.
     neg2lnl_min: float = 0.0
+    #: Limit method used by default (relicboost.inference.limits): CLs, as pyhf, for counting
+    #: likelihoods; published flux limits use "published" (their own calibrated crossing).
+    default_limit_method: str = "cls"
+    #: C.L. at which a published limit was calibrated (None: not a published limit).
+    published_cl: float | None = None
 
     def __init__(self, priors: Mapping[str, Prior] | None = None) -> None:
         self.priors: dict[str, Prior] = _check_priors(priors)
@@ -256,6 +300,9 @@ class Combined(Likelihood):
         super().__init__(priors)
         self._terms = flat
         self.label = " + ".join(lk.label or lk.name for lk in flat)
+        published = {lk.published_cl for lk in flat}
+        if len(published) == 1 and None not in published:  # only published limits, one C.L.
+            self.default_limit_method, self.published_cl = "published", published.pop()
         self.is_forecast = any(lk.is_forecast for lk in flat)
 
     @property

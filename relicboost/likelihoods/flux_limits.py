@@ -28,7 +28,9 @@ import numpy as np
 
 from relicboost.data import load_table
 
-from .base import Likelihood, Prior, check_grid_covers
+from relicboost.physics.validation import check_finite, check_number
+
+from .base import Likelihood, Prior, check_cl, check_grid_covers
 from .statistics import one_sided_gaussian_chi2
 
 BINNED_MODES: tuple[str, ...] = ("strongest", "independent")
@@ -56,7 +58,10 @@ class IntegratedFluxLimit(Likelihood):
     def __init__(self, limit: float, emin_MeV: float, emax_MeV: float = 100.0, cl: float = 0.90,
                  species: str = "nuebar", priors: Mapping[str, Prior] | None = None) -> None:
         super().__init__(priors)
-        if not (np.isfinite(limit) and limit > 0):
+        limit, emin_MeV, emax_MeV = (check_number(n, v) for n, v in
+                                     (("limit", limit), ("emin_MeV", emin_MeV), ("emax_MeV", emax_MeV)))
+        cl = check_cl(cl)
+        if not limit > 0:
             raise ValueError(f"limit={limit} must be a finite flux > 0 (cm^-2 s^-1)")
         if not (0 < emin_MeV < emax_MeV):
             raise ValueError(f"emin_MeV={emin_MeV}, emax_MeV={emax_MeV}: need 0 < emin < emax")
@@ -100,8 +105,9 @@ class BinnedFluxLimit(Likelihood):
         super().__init__(priors)
         if binned_mode not in BINNED_MODES:
             raise ValueError(f"binned_mode={binned_mode!r}; allowed: {BINNED_MODES}")
-        edges = np.asarray(edges_MeV, dtype=float)
-        lim = np.asarray(limits, dtype=float)
+        edges = check_finite("edges_MeV", edges_MeV)
+        lim = check_finite("limits", limits)
+        cl = check_cl(cl)
         if edges.ndim != 1 or edges.size != lim.size + 1 or np.any(np.diff(edges) <= 0):
             raise ValueError("edges_MeV must be strictly increasing with len(limits) + 1 entries")
         if not np.all(np.isfinite(lim)) or np.any(lim <= 0):
@@ -141,6 +147,12 @@ class PublishedFluxLimit(Likelihood):
     :class:`BinnedFluxLimit` (set as ``self._impl`` by the subclass constructor)."""
 
     _impl: IntegratedFluxLimit | BinnedFluxLimit
+    default_limit_method = "published"
+
+    @property
+    def published_cl(self) -> float:  # type: ignore[override]
+        """C.L. of the published limit(s) the one-sided Gaussians are calibrated to."""
+        return self._impl.cl
 
     @property
     def required_energy_range(self) -> tuple[float, float]:

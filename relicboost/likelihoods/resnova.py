@@ -50,6 +50,8 @@ from relicboost.data import load_table, register_reference
 from relicboost.physics import cevns
 from relicboost.physics.targets import natural_lead
 
+from relicboost.physics.validation import check_integer, check_number
+
 from . import statistics as st
 from .base import Likelihood, Prior
 
@@ -112,6 +114,8 @@ class RESNOVA(Likelihood):
                  background_rates_per_ton_yr: Mapping[str, Sequence[float]] | None = None,
                  priors: Mapping[str, Prior] | None = None) -> None:
         super().__init__(priors)
+        exposure_ton_yr = check_number("exposure_ton_yr", exposure_ton_yr)
+        threshold_keV = check_number("threshold_keV", threshold_keV)
         if not (np.isfinite(exposure_ton_yr) and exposure_ton_yr > 0):
             raise ValueError(f"exposure_ton_yr={exposure_ton_yr} must be > 0 (ton yr)")
         if not (np.isfinite(threshold_keV) and 0 < threshold_keV < recoil_max_keV):
@@ -123,9 +127,8 @@ class RESNOVA(Likelihood):
         if signal == "excess" and null_prediction is None:
             raise ValueError("null_prediction: required for signal='excess' (a lam = 0 Prediction)")
         if recoil_edges_keV is None:
-            if int(n_bins) < 1:
-                raise ValueError(f"n_bins={n_bins} must be >= 1")
-            edges = np.geomspace(threshold_keV, recoil_max_keV, int(n_bins) + 1)
+            n_bins = check_integer("n_bins", n_bins, low=1)
+            edges = np.geomspace(threshold_keV, recoil_max_keV, n_bins + 1)
         else:
             edges = np.asarray(recoil_edges_keV, dtype=float)
             if edges.ndim != 1 or edges.size < 2 or np.any(np.diff(edges) <= 0) or not np.all(np.isfinite(edges)):

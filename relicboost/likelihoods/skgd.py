@@ -22,6 +22,8 @@ from collections.abc import Mapping
 
 from relicboost.data import load_table
 
+from relicboost.physics.validation import check_number
+
 from .base import Prior
 from .flux_limits import IntegratedFluxLimit, PublishedFluxLimit
 
@@ -43,7 +45,7 @@ class SKGdProjectedLimit(PublishedFluxLimit):
     def __init__(self, sensitivity: float | None = None, priors: Mapping[str, Prior] | None = None) -> None:
         super().__init__(priors)
         df = load_table("skgd_projected_sensitivity", required_columns=("E_min_MeV", "sensitivity_cm-2_s-1"))
-        value = float(df["sensitivity_cm-2_s-1"].iloc[0]) if sensitivity is None else float(sensitivity)
+        value = float(df["sensitivity_cm-2_s-1"].iloc[0]) if sensitivity is None else check_number("sensitivity", sensitivity)
         self._impl = IntegratedFluxLimit(value, float(df["E_min_MeV"].iloc[0]), cl=float(df.attrs["cl"]))
         self._bib_keys = list(df.attrs["bibkeys"])
         self.label = (f"SK-Gd FORECAST: nu_e-bar flux above {self._impl.emin_MeV:g} MeV < {value:g} "

@@ -22,6 +22,8 @@ from typing import Mapping
 
 from relicboost.data import load_table
 
+from relicboost.physics.validation import check_number
+
 from .base import Prior
 from .flux_limits import BinnedFluxLimit, IntegratedFluxLimit, PublishedFluxLimit, load_binned
 
@@ -56,7 +58,7 @@ class SKIV(PublishedFluxLimit):
         if mode == "integrated":
             df = load_table("sk4_integrated_limit", required_columns=("E_min_MeV", "limit_cm-2_s-1"))
             published = float(df["limit_cm-2_s-1"].iloc[0])
-            value = published if limit is None else float(limit)
+            value = published if limit is None else check_number("limit", limit)
             self._impl = IntegratedFluxLimit(value, float(df["E_min_MeV"].iloc[0]), cl=float(df.attrs["cl"]))
             self._bib_keys = list(df.attrs["bibkeys"])
             tag = "" if limit is None else " (user-set)"

@@ -30,7 +30,7 @@ from relicboost.physics.interactions import coupling_from_lam, heavy_mediator_mi
 from relicboost.physics.light_mediator import light_mediator_fluxes
 from relicboost.physics.detection import SK_THRESHOLD_MEV, integrated_flux
 from relicboost.physics.transport import consistent_solver
-from relicboost.results.fig2_3 import sk_crossing_lam, sk_integrated_limit
+from relicboost.inference.crossing import sk_crossing_lam, sk_integrated_limit
 from relicboost.results.io import atomic_savefig, atomic_write_csv
 
 SPECTRUM_LAMS: tuple[float, ...] = (1e-11, 1e-10, 1e-9)

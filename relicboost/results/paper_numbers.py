@@ -15,7 +15,7 @@ from relicboost import Model, cevns, likelihoods
 from relicboost.inference import limit_to_json, problem_for, upper_limit
 from relicboost.inference.export import atomic_write_text, table_csv
 from relicboost.physics.detection import SK_THRESHOLD_MEV
-from relicboost.results.fig2_3 import sk_crossing_lam
+from relicboost.inference.crossing import sk_crossing_lam
 
 #: Temperature sets of the paper's Fig. 3 (T_nue, T_nuebar, T_nux) in MeV.
 TEMPERATURE_SETS = {"T7/10": (6.6, 7.0, 10.0), "T6/7": (6.6, 6.0, 7.0)}
@@ -90,7 +90,8 @@ def skiv_limits() -> pd.DataFrame:
         out = limit_to_json(res)
         rows.append({"temperatures": label, "T_nue_MeV": t_e, "T_nuebar_MeV": t_eb, "T_nux_MeV": t_x,
                      "nuisances": "fixed", "lam_upper_90CL_MeV-3": out["lam_upper_MeV-3"],
-                     "status": res.status, "convention": res.convention})
+                     "status": res.status, "convention": res.convention, "method": res.method,
+                     "test_statistic": res.test_statistic})
     priors = likelihoods.default_astro_priors()
     res = upper_limit(problem_for(likelihoods.SKIV(priors=priors)))
     out = limit_to_json(res)
@@ -98,7 +99,7 @@ def skiv_limits() -> pd.DataFrame:
                  "T_nuebar_MeV": priors["T_nuebar"].mean, "T_nux_MeV": priors["T_nux"].mean,
                  "nuisances": "T_nue, T_nuebar, T_nux, E_tot profiled (Gaussian priors, centres shown)",
                  "lam_upper_90CL_MeV-3": out["lam_upper_MeV-3"], "status": res.status,
-                 "convention": res.convention})
+                 "convention": res.convention, "method": res.method, "test_statistic": res.test_statistic})
     frame = pd.DataFrame(rows)
     # not excluded within the scan range -> "inf" (the status column says why)
     frame["lam_upper_90CL_MeV-3"] = [f"{v:.6g}" if np.isfinite(v) else "inf"
@@ -137,7 +138,8 @@ def resnova_expected_limits(years: tuple[float, ...] = (1.0, 10.0)) -> pd.DataFr
             rn = likelihoods.RESNOVA.from_phase(str(phase), years=yr)
             res = upper_limit(None, asimov=problem_for(rn, free=()))
             row = {"phase": phase, "years": yr, "exposure_ton_yr": rn.exposure_ton_yr,
-                   "threshold_keV": rn.threshold_keV}
+                   "threshold_keV": rn.threshold_keV, "method": res.method,
+                   "test_statistic": res.test_statistic, "notes": "; ".join(res.notes)}
             for band, lam in res.expected.items():
                 row[f"expected_{band}_lam_upper_90CL_MeV-3"] = f"{lam:.4g}"
             rows.append(row)
