@@ -33,6 +33,7 @@ worker builds it once.
 """
 from __future__ import annotations
 
+import collections
 import dataclasses
 import hashlib
 import json
@@ -50,8 +51,10 @@ _POSITIVE: frozenset[str] = frozenset({"T_nue", "T_nuebar", "T_nux", "E_tot", "s
 #: Coordinate name of each parameter that is sampled in log10.
 _LOG_COORD: dict[str, str] = {"lam": "log10_lam", "g": "log10_g", "M": "log10_M_MeV"}
 
-#: Per-process cache of built models, keyed by the factory's description hash.
-_MODEL_CACHE: dict[str, Any] = {}
+#: Per-process cache of built models, keyed by the factory's description hash; the least
+#: recently used model is dropped beyond ``_MODEL_CACHE_SIZE`` entries.
+_MODEL_CACHE: collections.OrderedDict[str, Any] = collections.OrderedDict()
+_MODEL_CACHE_SIZE = 4
 
 
 @dataclasses.dataclass(frozen=True)
@@ -371,6 +374,9 @@ class Problem:
         m = _MODEL_CACHE.get(self._factory_key)
         if m is None:
             m = _MODEL_CACHE[self._factory_key] = self.factory()
+            while len(_MODEL_CACHE) > _MODEL_CACHE_SIZE:
+                _MODEL_CACHE.popitem(last=False)
+        _MODEL_CACHE.move_to_end(self._factory_key)
         return m
 
     def physical(self, theta: np.ndarray) -> dict[str, float]:

@@ -16,12 +16,18 @@ atomically: steps are buffered and every ``checkpoint_every`` steps (or
 disk and renamed over the original.  A run killed at any moment (SIGKILL included)
 leaves the last complete checkpoint, including the generator state, so
 ``run(..., resume=True)`` continues it to the same chain an uninterrupted run gives.
+
+Integrity: each checkpoint stores a SHA-256 digest of the chain, log-probabilities,
+acceptance counts and generator state; a resume recomputes it and the log-posterior
+of the last stored walkers, and refuses a file where either differs.  The chain's
+directory is locked (:class:`relicboost.io.RunLock`) while :func:`run` works on it, so
+a second process is refused instead of splicing its walkers into the same file.
 """
 from __future__ import annotations
 
 import contextlib
 import dataclasses
-import glob
+import hashlib
 import json
 import math
 import os
@@ -38,10 +44,12 @@ import h5py
 import numpy as np
 from iminuit import Minuit
 
-from .export import atomic_path
+from relicboost.io import FILE_MODE, RunLock, atomic_savefig, atomic_write_json
+
 from .problem import Problem
 
 _META = "relicboost"
+_DIGEST = "relicboost_digest"
 #: Pool kinds understood by :func:`run`.
 POOLS: tuple[str, ...] = ("serial", "multiprocessing", "mpi")
 
@@ -90,6 +98,7 @@ class AtomicHDFBackend(emcee.backends.HDFBackend):
             yield tmp
             with open(tmp, "rb+") as fh:
                 os.fsync(fh.fileno())
+            os.chmod(tmp, FILE_MODE)
             os.replace(tmp, final)
             with contextlib.suppress(OSError):  # persist the rename where supported
                 dfd = os.open(final.parent, os.O_RDONLY)
@@ -150,12 +159,57 @@ class AtomicHDFBackend(emcee.backends.HDFBackend):
             for i, v in enumerate(self._buf_random_state):
                 g.attrs[f"random_state_{i}"] = v
             g.attrs["iteration"] = it + n
+            g.attrs[_DIGEST] = chain_digest(g)
         self._buf.clear()
         self._last_write = time.monotonic()
 
     @property
     def iteration(self) -> int:
         return int(super().iteration) + len(self._buf)
+
+
+def chain_digest(group: h5py.Group) -> str:
+    """SHA-256 of the stored steps, log-probabilities, acceptance counts and generator state."""
+    it = int(group.attrs["iteration"])
+    h = hashlib.sha256(str(it).encode())
+    for name in ("chain", "log_prob"):
+        h.update(np.ascontiguousarray(group[name][:it]).tobytes())
+    h.update(np.ascontiguousarray(group["accepted"][:]).tobytes())
+    i = 0
+    while f"random_state_{i}" in group.attrs:
+        h.update(np.asarray(group.attrs[f"random_state_{i}"]).tobytes())
+        i += 1
+    return h.hexdigest()
+
+
+def verify_chain(path: str | Path, problem: Problem | None = None) -> None:
+    """Refuse (ValueError) a chain file whose digest or last log-posterior does not match.
+
+    Parameters
+    ----------
+    path : str or Path
+        Chain file written by :func:`run`.
+    problem : Problem, optional
+        When given, the log-posterior of the last stored walkers is recomputed and
+        compared with the stored values (relative tolerance 1e-9).
+    """
+    try:
+        with h5py.File(path, "r") as f:
+            g = f["mcmc"]
+            it = int(g.attrs["iteration"])
+            stored = g.attrs.get(_DIGEST)
+            if stored is not None and stored != chain_digest(g):
+                raise ValueError(f"{path} is corrupted (checkpoint digest mismatch); start over with force=True "
+                                 "(--force)")
+            if problem is None or it == 0:
+                return
+            coords, logp = np.array(g["chain"][it - 1]), np.array(g["log_prob"][it - 1])
+    except (OSError, KeyError) as exc:
+        raise ValueError(f"{path} is not a readable relicboost chain file ({exc})") from None
+    again = np.array([problem.log_posterior(c) for c in coords])
+    if not np.allclose(again, logp, rtol=1e-9, atol=1e-9):
+        raise ValueError(f"{path}: the last stored walkers do not reproduce their stored log-posterior "
+                         "(file corrupted or likelihood changed); start over with force=True (--force)")
 
 
 def read_metadata(path: str | Path) -> dict[str, Any]:
@@ -251,30 +305,18 @@ class SamplingResult:
 
     def write_json(self, path: str | Path) -> Path:
         """Write :meth:`to_dict` as JSON, atomically (temporary name + rename)."""
-        return _atomic_write(Path(path), lambda tmp: Path(tmp).write_text(
-            json.dumps(self.to_dict(), indent=2, sort_keys=True) + "\n", encoding="utf-8"))
+        return atomic_write_json(path, self.to_dict())
 
     def corner(self, path: str | Path | None = None):
         """Corner plot of the post-burn-in samples; saved atomically if ``path`` is given."""
         import corner
-        import matplotlib
+        from matplotlib.figure import Figure
 
-        if path is not None:
-            matplotlib.use("Agg", force=False)
         fig = corner.corner(self.samples(), labels=list(self.names), quantiles=[0.5, self.cl],
-                            show_titles=True, title_quantiles=[0.16, 0.5, 0.84])
+                            show_titles=True, title_quantiles=[0.16, 0.5, 0.84], fig=Figure(figsize=(8, 8)))
         if path is not None:
-            p = Path(path)
-            _atomic_write(p, lambda tmp: fig.savefig(tmp, format=p.suffix.lstrip(".") or "png",
-                                                     dpi=150, bbox_inches="tight"))
+            atomic_savefig(fig, path)
         return fig
-
-
-def _atomic_write(path: Path, write) -> Path:
-    """Call ``write(tmp)`` on a temporary file next to ``path``, then rename it onto ``path``."""
-    with atomic_path(path) as tmp:
-        write(tmp)
-    return path
 
 
 # ---------------------------------------------------------------------------- pools
@@ -431,8 +473,17 @@ def run(problem: Problem, path: str | Path, nsteps_total: int, *, nwalkers: int 
     if pool not in POOLS:
         raise ValueError(f"pool must be one of {POOLS}, got {pool!r}")
     path = Path(path)
-    for stale in glob.glob(str(path.parent / f".{glob.escape(path.name)}.*.tmp")):
-        os.unlink(stale)  # temporary file of an interrupted checkpoint
+    # the lock keeps other processes out for the whole run; taking it removes stale temporaries
+    with RunLock(path.parent, option="chain directory"):
+        return _run_locked(problem, path, nsteps_total, nwalkers=nwalkers, seed=seed, resume=resume, force=force,
+                           pool=pool, processes=processes, cl=cl, ball=ball, checkpoint_every=checkpoint_every,
+                           checkpoint_seconds=checkpoint_seconds, progress=progress)
+
+
+def _run_locked(problem: Problem, path: Path, nsteps_total: int, *, nwalkers: int, seed: int | None,
+                resume: bool, force: bool, pool: str, processes: int | None, cl: float, ball: float,
+                checkpoint_every: int | None, checkpoint_seconds: float, progress: bool) -> SamplingResult:
+    ndim = len(problem.names)
     exists = path.exists()
     if exists and force:
         path.unlink()
@@ -443,6 +494,7 @@ def run(problem: Problem, path: str | Path, nsteps_total: int, *, nwalkers: int 
     if exists:
         meta = read_metadata(path)
         _check_resume(meta, problem, nwalkers, seed, path)
+        verify_chain(path, problem)
         seed = int(meta["seed"])
         resumed_from = meta["iteration"]
     elif seed is None:

@@ -26,11 +26,10 @@ below 0.04 keV; they are not included.
 """
 from __future__ import annotations
 
-from functools import lru_cache
 
 import numpy as np
 
-from ..data.loader import load_table
+from ..data.loader import cached_loader, load_table
 from .units import ELECTRON_MASS_MEV
 
 #: Atmospheric upper neutrino-energy cut that reproduces the paper's numbers (MeV).
@@ -88,7 +87,7 @@ def _normalised(e: np.ndarray, shape: np.ndarray) -> np.ndarray:
     return shape / np.trapezoid(shape, e)
 
 
-@lru_cache(maxsize=16)
+@cached_loader(maxsize=16)
 def _flux_cached(name: str, atm_emax_MeV: float | None) -> tuple:
     if name == "solar-8B":
         e = _solar_grid()

@@ -17,19 +17,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import matplotlib
 import numpy as np
 import pandas as pd
+from matplotlib.figure import Figure
 from scipy.special import expit
 
-matplotlib.use("Agg")
-from matplotlib.figure import Figure  # noqa: E402
-
-from relicboost import Model, cevns  # noqa: E402
-from relicboost.physics.relic import T_CNB_K  # noqa: E402
-from relicboost.physics.units import C_CM_S, EV_MEV, HBARC_MEV_CM, kelvin_to_mev  # noqa: E402
-from relicboost.results.fig1 import PAPER_COLOURS  # noqa: E402
-from relicboost.results.io import atomic_savefig, atomic_write_csv  # noqa: E402
+from relicboost import Model, cevns
+from relicboost.io import atomic_savefig, atomic_write_csv
+from relicboost.physics.relic import T_CNB_K
+from relicboost.physics.units import C_CM_S, EV_MEV, HBARC_MEV_CM, kelvin_to_mev
+from relicboost.results.fig1 import PAPER_COLOURS
 
 LAMS = (1e-9, 1e-10, 1e-11, 1e-12)
 

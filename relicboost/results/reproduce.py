@@ -16,10 +16,9 @@ from __future__ import annotations
 
 import importlib
 import inspect
-import os
 import sys
 from pathlib import Path
-from typing import Callable
+from collections.abc import Callable
 
 from tqdm import tqdm
 
@@ -46,8 +45,6 @@ def reproduce(outdir: Path = Path("results"), progress: bool = True) -> list[Pat
     """Run every step into ``outdir``; returns the files written."""
     outdir = Path(outdir)
     outdir.mkdir(parents=True, exist_ok=True)
-    # fixed PDF/PNG timestamps (matplotlib honours SOURCE_DATE_EPOCH): identical inputs give identical files
-    os.environ.setdefault("SOURCE_DATE_EPOCH", "0")
     written: list[Path] = []
     bar = tqdm(STEPS, desc="reproduce", disable=not progress, unit="step")
     for label, module, func in bar:
@@ -56,7 +53,7 @@ def reproduce(outdir: Path = Path("results"), progress: bool = True) -> list[Pat
         kwargs = {"progress": progress} if "progress" in inspect.signature(step).parameters else {}
         out = step(outdir, **kwargs)
         written.extend([out] if isinstance(out, Path) else list(out))
-    from relicboost.inference.export import RunDirectory
+    from relicboost.io import RunDirectory
 
     files = sorted(str(Path(p).relative_to(outdir)) for p in written)
     written.append(RunDirectory(outdir).write_result(
