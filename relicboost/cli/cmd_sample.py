@@ -4,13 +4,15 @@ The run directory is locked for the whole run; ``--force`` empties it first (so 
 file of the previous run survives beside the new chain), ``--resume`` continues the
 chain.  ``result.json`` is removed when sampling starts and written again, listing
 ``chain.h5`` and the other files with their SHA-256, when it ends.  Ctrl-C writes a
-final checkpoint and exits with code 130.
+final checkpoint and exits with code 130: while sampling, SIGINT only sets a flag that
+the sampler polls between steps (never inside a likelihood call).
 """
 from __future__ import annotations
 
 import argparse
 import json
 import shutil
+import signal
 import sys
 from pathlib import Path
 from typing import Any
@@ -62,27 +64,34 @@ def check(args: argparse.Namespace) -> None:
 def run(args: argparse.Namespace) -> int:
     """Sample into ``--outdir``; write the corner plot, config.yaml and result.json."""
     from relicboost.inference import run as sample
+    from relicboost.inference.sampling import check_resumable
 
     check(args)
     outdir = prepare_outdir(args)
     assert outdir is not None
     with RunLock(outdir):
+        like, free = build_likelihood(args)
+        problem = build_problem(args, like, free)
+        if args.resume:  # every refusal happens before a file is touched
+            check_resumable(problem, outdir / CHAIN, args.nwalkers, args.seed)
         if args.force:
             for entry in sorted(outdir.iterdir(), key=lambda p: p.name != RESULT_NAME):
                 if not entry.name.startswith("."):
                     shutil.rmtree(entry) if entry.is_dir() else entry.unlink()
         else:
             (outdir / RESULT_NAME).unlink(missing_ok=True)  # the chain is about to change
-        like, free = build_likelihood(args)
-        problem = build_problem(args, like, free)
+        interrupted: list[int] = []
+        previous = signal.signal(signal.SIGINT, lambda signum, frame: interrupted.append(signum))
         try:
             res = sample(problem, outdir / CHAIN, args.nsteps, nwalkers=args.nwalkers, seed=args.seed,
                          resume=args.resume, force=args.force, pool=args.pool, processes=args.processes,
-                         cl=args.cl, progress=not args.quiet)
+                         cl=args.cl, progress=not args.quiet, stop=lambda: bool(interrupted))
         except KeyboardInterrupt:
             print(f"relicboost sample: interrupted; the chain is checkpointed in {outdir / CHAIN}: continue with "
                   "--resume", file=sys.stderr)
             return 130
+        finally:
+            signal.signal(signal.SIGINT, previous)
         with staged_run(outdir, keep=(CHAIN,)) as rd:
             rd.save_figure(res.corner(), "corner")
             info = res.to_dict()

@@ -35,7 +35,7 @@ import shutil
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -210,6 +210,20 @@ def verify_chain(path: str | Path, problem: Problem | None = None) -> None:
     if not np.allclose(again, logp, rtol=1e-9, atol=1e-9):
         raise ValueError(f"{path}: the last stored walkers do not reproduce their stored log-posterior "
                          "(file corrupted or likelihood changed); start over with force=True (--force)")
+
+
+def check_resumable(problem: Problem, path: str | Path, nwalkers: int, seed: int | None = None
+                    ) -> dict[str, Any]:
+    """Refuse (ValueError) to resume ``path`` with ``problem``; return the chain's metadata.
+
+    Checks, without writing anything: the file is a relicboost chain, its walker
+    count, parameter order, configuration hash and seed match, its checkpoint digest
+    matches and its last walkers reproduce their stored log-posterior.
+    """
+    meta = read_metadata(path)
+    _check_resume(meta, problem, nwalkers, seed, Path(path))
+    verify_chain(path, problem)
+    return meta
 
 
 def read_metadata(path: str | Path) -> dict[str, Any]:
@@ -418,7 +432,7 @@ def run(problem: Problem, path: str | Path, nsteps_total: int, *, nwalkers: int 
         seed: int | None = None, resume: bool = False, force: bool = False, pool: str = "serial",
         processes: int | None = None, cl: float = 0.90, ball: float = 0.1,
         checkpoint_every: int | None = None, checkpoint_seconds: float = 10.0,
-        progress: bool = True) -> SamplingResult:
+        progress: bool = True, stop: Callable[[], bool] | None = None) -> SamplingResult:
     """Sample the posterior of ``problem`` with emcee into the HDF5 file ``path``.
 
     Parameters
@@ -454,6 +468,11 @@ def run(problem: Problem, path: str | Path, nsteps_total: int, *, nwalkers: int 
         Checkpoint frequency in steps and/or seconds.
     progress : bool
         tqdm progress bar.
+    stop : callable, optional
+        Polled after every step; when it returns True the buffered steps are written
+        (a final checkpoint) and :class:`KeyboardInterrupt` is raised.  An entry point
+        that turns SIGINT into a flag can so stop between steps, never inside a
+        log-posterior call.
 
     Returns
     -------
@@ -477,12 +496,13 @@ def run(problem: Problem, path: str | Path, nsteps_total: int, *, nwalkers: int 
     with RunLock(path.parent, option="chain directory"):
         return _run_locked(problem, path, nsteps_total, nwalkers=nwalkers, seed=seed, resume=resume, force=force,
                            pool=pool, processes=processes, cl=cl, ball=ball, checkpoint_every=checkpoint_every,
-                           checkpoint_seconds=checkpoint_seconds, progress=progress)
+                           checkpoint_seconds=checkpoint_seconds, progress=progress, stop=stop)
 
 
 def _run_locked(problem: Problem, path: Path, nsteps_total: int, *, nwalkers: int, seed: int | None,
                 resume: bool, force: bool, pool: str, processes: int | None, cl: float, ball: float,
-                checkpoint_every: int | None, checkpoint_seconds: float, progress: bool) -> SamplingResult:
+                checkpoint_every: int | None, checkpoint_seconds: float, progress: bool,
+                stop: Callable[[], bool] | None) -> SamplingResult:
     ndim = len(problem.names)
     exists = path.exists()
     if exists and force:
@@ -492,9 +512,7 @@ def _run_locked(problem: Problem, path: Path, nsteps_total: int, *, nwalkers: in
         raise ValueError(f"{path} exists: pass resume=True to continue it or force=True to start over")
     resumed_from = 0
     if exists:
-        meta = read_metadata(path)
-        _check_resume(meta, problem, nwalkers, seed, path)
-        verify_chain(path, problem)
+        meta = check_resumable(problem, path, nwalkers, seed)
         seed = int(meta["seed"])
         resumed_from = meta["iteration"]
     elif seed is None:
@@ -517,7 +535,9 @@ def _run_locked(problem: Problem, path: Path, nsteps_total: int, *, nwalkers: in
         remaining = int(nsteps_total) - resumed_from
         if remaining > 0:
             try:
-                sampler.run_mcmc(state, remaining, progress=progress)
+                for _ in sampler.sample(state, iterations=remaining, progress=progress):
+                    if stop is not None and stop():
+                        raise KeyboardInterrupt("sampling stopped")
             finally:
                 backend.flush()
     return summarize(problem, path, cl=cl, pool=pool, resumed_from=resumed_from)

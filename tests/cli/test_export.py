@@ -109,10 +109,9 @@ def test_failed_writes_leave_old_file_and_no_temp(tmp_path, monkeypatch):
     run = RunDirectory(tmp_path)
     target = run.write_table("limits.csv", lam_limits_frame(), {"CL": 0.9})
     before = target.read_bytes()
-    with pytest.raises(RuntimeError):
-        with atomic_path(target) as tmp:
-            tmp.write_text("partial")
-            raise RuntimeError("killed mid-write")
+    with pytest.raises(RuntimeError), atomic_path(target) as tmp:
+        tmp.write_text("partial")
+        raise RuntimeError("killed mid-write")
     assert target.read_bytes() == before
     fig = Figure()
 
