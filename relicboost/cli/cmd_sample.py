@@ -63,13 +63,14 @@ def check(args: argparse.Namespace) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Sample into ``--outdir``; write the corner plot, config.yaml and result.json."""
+    from relicboost.data.loader import collect_references
     from relicboost.inference import run as sample
-    from relicboost.inference.sampling import check_resumable
+    from relicboost.inference.chain_file import check_resumable
 
     check(args)
     outdir = prepare_outdir(args)
     assert outdir is not None
-    with RunLock(outdir):
+    with collect_references() as refs, RunLock(outdir):
         like, free = build_likelihood(args)
         problem = build_problem(args, like, free)
         if args.resume:  # every refusal happens before a file is touched
@@ -93,6 +94,7 @@ def run(args: argparse.Namespace) -> int:
         finally:
             signal.signal(signal.SIGINT, previous)
         with staged_run(outdir, keep=(CHAIN,)) as rd:
+            rd.references = refs
             rd.save_figure(res.corner(), "corner")
             info = res.to_dict()
             finish_run(rd, args, info, seed=res.seed, convergence={

@@ -77,18 +77,19 @@ def prepare_outdir(args: argparse.Namespace) -> Path | None:
 @contextlib.contextmanager
 def output_run(args: argparse.Namespace, keep: Sequence[str] = ()) -> Iterator[RunDirectory | None]:
     """Lock and stage ``--outdir`` for the whole command (yields None without ``--outdir``)."""
+    from relicboost.data.loader import collect_references
+
     if getattr(args, "outdir", None) is None:
         yield None
         return
-    with staged_run(args.outdir, keep=keep) as run:
+    with collect_references() as refs, staged_run(args.outdir, keep=keep) as run:
+        run.references = refs
         yield run
 
 
 def finish_run(run: RunDirectory, args: argparse.Namespace, result: dict[str, Any], seed: int | None = None,
                convergence: dict[str, Any] | None = None) -> None:
-    """Write config.yaml and result.json (with the references used) into a staged run."""
-    from relicboost.data.loader import used_references
-
+    """Write config.yaml and result.json (with the references the run used) into a staged run."""
     run.write_config(run_config(args))
     run.write_result(result, seed=seed, convergence=convergence, argv=sys.argv,
-                     references=["DasPerezGonzalezSen2022", *used_references()])
+                     references=["DasPerezGonzalezSen2022", *run.references])

@@ -25,7 +25,7 @@ import json
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -168,6 +168,8 @@ class RunDirectory:
         self.target = (Path(tempfile.mkdtemp(prefix=".staging.", suffix=".tmp", dir=self.path))
                        if staged else self.path)
         self.written: list[Path] = []
+        #: BibTeX keys of the sources the run used (written into result.json).
+        self.references: Iterable[str] = ()
 
     def _done(self, path: Path) -> Path:
         if path not in self.written:
@@ -223,7 +225,7 @@ class RunDirectory:
         return files
 
     def write_result(self, result: Mapping, seed: int | None = None, convergence: Mapping | None = None,
-                     argv: Sequence[str] | None = None, references: Sequence[str] = (),
+                     argv: Sequence[str] | None = None, references: Iterable[str] | None = None,
                      name: str = RESULT_NAME) -> Path:
         """Write ``result.json``: results, provenance and every file of the run with its SHA-256.
 
@@ -237,7 +239,7 @@ class RunDirectory:
         doc = {**provenance(argv, seed),
                "convergence": to_builtin(convergence or {}, "$.convergence", bad),
                "result": to_builtin(result, "$.result", bad),
-               "references": list(references),
+               "references": list(self.references if references is None else references),
                "files": dict(sorted(listed.items()))}
         doc["non_finite"] = bad
         return self.write_text(name, json.dumps(doc, indent=2, allow_nan=False) + "\n")

@@ -79,7 +79,7 @@ def test_flipped_value_in_chain_is_refused_on_resume(tmp_path, capsys):
     err = capsys.readouterr().err
     assert "corrupted" in err and len(err.strip().splitlines()) == 1
     # the same change with a recomputed digest is caught by the log-posterior check
-    from relicboost.inference.sampling import chain_digest
+    from relicboost.inference.chain_file import chain_digest
 
     with h5py.File(d / "chain.h5", "a") as f:
         f["mcmc"].attrs["relicboost_digest"] = chain_digest(f["mcmc"])
@@ -201,3 +201,14 @@ def test_lock_refuses_a_second_holder_and_removes_only_stale_temporaries(tmp_pat
         assert not (d / ".other.tmp").exists()  # owner dead: stale, removed
     assert not (d / ".lock").exists()
     assert os.listdir(d) == []
+
+
+def test_result_json_lists_the_references_of_the_run_even_after_reset(tmp_path, capsys):
+    from relicboost.data import reset_used_references
+
+    assert main(["forecast", "--lam", "1e-10", "--outdir", str(tmp_path / "a")]) == 0
+    reset_used_references()  # cached loaders must still report their sources
+    assert main(["forecast", "--lam", "1e-10", "--outdir", str(tmp_path / "b")]) == 0
+    refs = [json.loads((tmp_path / d / "result.json").read_text())["references"] for d in ("a", "b")]
+    assert refs[0] == refs[1] and "Pattavina2020RESNOVA" in refs[0]
+    capsys.readouterr()
