@@ -39,11 +39,11 @@ def limit_figure(frame: pd.DataFrame) -> Figure:
     rows = dict(zip(frame["limit"], frame[col].astype(float)))
     exp = {k.replace("expected ", ""): v for k, v in rows.items() if k.startswith("expected")}
     finite = [v for v in rows.values() if np.isfinite(v) and v > 0]
-    if {"-2sigma", "+2sigma"} <= set(exp):
-        lo2 = exp["-2sigma"] if np.isfinite(exp["-2sigma"]) and exp["-2sigma"] > 0 else min(finite, default=1e-14) / 10
-        ax.axvspan(lo2, exp["+2sigma"], color="#ffeb3b", label="expected $\\pm 2\\sigma$")
-    if {"-1sigma", "+1sigma"} <= set(exp):
-        ax.axvspan(exp["-1sigma"], exp["+1sigma"], color="#4caf50", label="expected $\\pm 1\\sigma$")
+    floor = min(finite, default=1e-14) / 10  # a -n sigma edge at lam = 0 is drawn to the left of every limit
+    for n, colour in ((2, "#ffeb3b"), (1, "#4caf50")):
+        lo, hi = exp.get(f"-{n}sigma", np.nan), exp.get(f"+{n}sigma", np.nan)
+        if np.isfinite(hi) and hi > 0 and not np.isnan(lo):
+            ax.axvspan(lo if lo > 0 else floor, hi, color=colour, label=f"expected $\\pm {n}\\sigma$")
     if "median" in exp and np.isfinite(exp["median"]):
         ax.axvline(exp["median"], color="k", ls="--", label="expected median")
     if "observed" in rows and np.isfinite(rows["observed"]) and rows["observed"] > 0:

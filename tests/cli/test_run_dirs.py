@@ -212,3 +212,18 @@ def test_result_json_lists_the_references_of_the_run_even_after_reset(tmp_path, 
     refs = [json.loads((tmp_path / d / "result.json").read_text())["references"] for d in ("a", "b")]
     assert refs[0] == refs[1] and "Pattavina2020RESNOVA" in refs[0]
     capsys.readouterr()
+
+
+def test_limit_figure_draws_a_brazil_band_and_survives_missing_edges():
+    from relicboost.cli.figures import limit_figure
+
+    frame = pd.DataFrame({"limit": ["observed", "expected -2sigma", "expected -1sigma", "expected median",
+                                    "expected +1sigma", "expected +2sigma"],
+                          "lam_upper_90CL_MeV-3": [2e-11, 0.0, 8e-12, 1.5e-11, 3e-11, np.nan],
+                          "status": ["ok", "ok", "ok", "ok", "ok", "not excluded"]})
+    frame.attrs["CL"] = 0.9
+    fig = limit_figure(frame)
+    ax = fig.axes[0]
+    labels = ax.get_legend_handles_labels()[1]
+    assert "expected $\\pm 1\\sigma$" in labels and "observed" in labels and "expected median" in labels
+    assert "90% C.L." in ax.get_title()
