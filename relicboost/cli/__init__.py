@@ -61,7 +61,9 @@ def _version() -> str:
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``relicboost`` command (one sub-parser per module of COMMANDS)."""
-    parser = OneLineParser(prog="relicboost", description=(__doc__ or "").split("\n\n")[0])
+    parser = OneLineParser(prog="relicboost", description=(
+        "Secret neutrino self-interactions and the supernova-boosted cosmic neutrino background "
+        "(Das, Perez-Gonzalez, Sen, arXiv:2204.11885).  `relicboost COMMAND --help` lists a command's options."))
     parser.add_argument("--version", action="version", version=_version())
     sub = parser.add_subparsers(dest="command", required=True, parser_class=OneLineParser)
     for name in COMMANDS:
