@@ -227,3 +227,16 @@ def test_limit_figure_draws_a_brazil_band_and_survives_missing_edges():
     labels = ax.get_legend_handles_labels()[1]
     assert "expected $\\pm 1\\sigma$" in labels and "observed" in labels and "expected median" in labels
     assert "90% C.L." in ax.get_title()
+
+
+def test_missing_extras_are_refused_before_computing(tmp_path, monkeypatch, capsys):
+    import importlib.util
+
+    real = importlib.util.find_spec
+    missing = ("mpi4py", "schwimmbad", "hepdata_lib", "hepdata_validator")
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name in missing else real(name, *a))
+    assert main(["sample", "--pool", "mpi", "--outdir", str(tmp_path / "s")]) == 2
+    assert "relicboost[mpi]" in capsys.readouterr().err
+    assert main(["limit", "--hepdata", "--outdir", str(tmp_path / "l")]) == 2
+    assert "relicboost[hepdata]" in capsys.readouterr().err
+    assert not (tmp_path / "s").exists() and not (tmp_path / "l").exists()
