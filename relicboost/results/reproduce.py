@@ -38,9 +38,11 @@ STEPS: tuple[tuple[str, str, str], ...] = (
 )
 
 
-#: Relative cost of the slow steps (measured seconds on an idle 2-core machine; others count 1), so
-#: that the progress bar advances with the work done rather than with the number of steps.
-STEP_COST: dict[str, float] = {}
+#: Relative cost of each step (seconds measured one step at a time on the shared 2-core machine at load
+#: average ~8; "conventions" did not finish in 400 s there), so that the progress bar advances with the
+#: work done rather than with the number of steps; a step missing here counts 1.
+STEP_COST: dict[str, float] = {"Fig. 1": 7.0, "Fig. 2": 4.0, "Fig. 3": 5.0, "SK-window table": 1.0, "Figs. 4-5": 6.0,
+                               "Fig. 6": 4.0, "tables": 8.0, "conventions": 400.0, "mediator exclusion": 100.0}
 
 
 def _step(module: str, func: str) -> Callable[[Path], list[Path]]:
