@@ -240,3 +240,29 @@ def test_missing_extras_are_refused_before_computing(tmp_path, monkeypatch, caps
     assert main(["limit", "--hepdata", "--outdir", str(tmp_path / "l")]) == 2
     assert "relicboost[hepdata]" in capsys.readouterr().err
     assert not (tmp_path / "s").exists() and not (tmp_path / "l").exists()
+
+
+def test_interrupted_sample_force_leaves_no_file_of_the_previous_run(tmp_path, monkeypatch, capsys):
+    from relicboost import inference
+
+    d = tmp_path / "s"
+    d.mkdir()
+    for name in ("result.json", "corner.png", "corner.pdf", "config.yaml", "chain.h5"):
+        (d / name).write_text("previous run")
+
+    def killed(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(inference, "run", killed)
+    assert main(SAMPLE + ["--nsteps", "10", "--outdir", str(d), "--force"]) == 130
+    assert [p.name for p in d.iterdir()] == []
+    capsys.readouterr()
+
+
+def test_unwritable_outdir_is_refused_before_computing(tmp_path, monkeypatch, capsys):
+    real = os.access
+    monkeypatch.setattr(os, "access", lambda p, mode, *a, **k: False if Path(p) == tmp_path else real(p, mode))
+    assert main(["limit", "--outdir", str(tmp_path / "run")]) == 2
+    err = capsys.readouterr().err
+    assert "not writable" in err and len(err.strip().splitlines()) == 1
+    assert not (tmp_path / "run").exists()
