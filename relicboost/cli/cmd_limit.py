@@ -61,7 +61,11 @@ def check(args: argparse.Namespace) -> None:
 
 
 def limits_table(res: Any, lam_max: float) -> pd.DataFrame:
-    """limits.csv: one row per limit with an explicit ``status`` ("ok", "not excluded ...", "all ... excluded")."""
+    """limits.csv: one row per limit with an explicit ``status``; rows without a finite positive limit are empty.
+
+    Statuses: "ok", "not excluded for lam <= ... (scan range)", "all lam excluded (even lam = 0)"
+    and, for an expected-band edge at lam = 0, "band edge at lam = 0".
+    """
     frame = res.to_frame()
     frame = frame[[c for c in frame.columns if not c.startswith("log10_")]].copy()
     col = next(c for c in frame.columns if c.startswith("lam_upper"))
@@ -71,6 +75,8 @@ def limits_table(res: Any, lam_max: float) -> pd.DataFrame:
             status.append("all lam excluded (even lam = 0)")
         elif math.isinf(v):
             status.append(f"not excluded for lam <= {lam_max:.3g} MeV^-3 (scan range)")
+        elif v == 0.0:
+            status.append("all lam excluded (even lam = 0)" if label == "observed" else "band edge at lam = 0")
         else:
             status.append("ok")
     frame[col] = [v if s == "ok" else np.nan for v, s in zip(frame[col].astype(float), status)]

@@ -266,3 +266,17 @@ def test_unwritable_outdir_is_refused_before_computing(tmp_path, monkeypatch, ca
     err = capsys.readouterr().err
     assert "not writable" in err and len(err.strip().splitlines()) == 1
     assert not (tmp_path / "run").exists()
+
+
+def test_limits_table_writes_no_zero_or_inf_limits():
+    from types import SimpleNamespace
+
+    from relicboost.cli.cmd_limit import limits_table
+
+    frame = pd.DataFrame({"limit": ["observed", "expected -2sigma", "expected median"],
+                          "lam_upper_90CL_MeV-3": [0.0, 0.0, np.inf], "log10_lam_upper_90CL": [0, 0, 0]})
+    res = SimpleNamespace(status="all lam excluded (even lam=0)", to_frame=lambda: frame)
+    table = limits_table(res, 1e-6)
+    assert list(table["status"]) == ["all lam excluded (even lam = 0)", "band edge at lam = 0",
+                                     "not excluded for lam <= 1e-06 MeV^-3 (scan range)"]
+    assert table["lam_upper_90CL_MeV-3"].isna().all()
