@@ -5,7 +5,9 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from relicboost.io import RunDirectory, read_result, read_table_csv
+import yaml
+
+from relicboost.io import CONFIG_NAME, RunDirectory, read_result, read_table_csv
 
 from . import options as o
 from .figures import RUN_TABLES, draw_run
@@ -26,9 +28,11 @@ def run(args: argparse.Namespace) -> int:
     path = Path(args.run)
     if not path.is_dir():
         raise o.UsageError(f"RUN {path}: no such directory")
-    command = (read_result(path).get("command_line") or [""])
+    read_result(path)  # a complete run directory
+    config = path / CONFIG_NAME
+    command = yaml.safe_load(config.read_text(encoding="utf-8")).get("command") if config.is_file() else None
     kinds = [k for k, (table, _) in RUN_TABLES.items() if (path / table).is_file()]
-    kind = next((k for k in kinds if k in command), kinds[0] if kinds else None)
+    kind = command if command in kinds else (kinds[0] if kinds else None)
     if kind is None:
         raise o.UsageError(f"RUN {path}: none of {[t for t, _ in RUN_TABLES.values()]} found; "
                            "give a limit, scan, forecast or flux run directory")
