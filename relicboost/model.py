@@ -95,14 +95,21 @@ class Prediction:
         return detection.binned_flux(self.energy, self.flux(species, component), edges_MeV)
 
     def to_frame(self):
-        """All fluxes as a pandas DataFrame with units in the column names."""
+        """All fluxes as a pandas DataFrame with units in the column names.
+
+        ``frame.attrs`` records the point: ``lam_MeV-3``, the other parameters
+        (``params``), ``convention`` and the resolved convention ``options``.
+        """
         import pandas as pd
 
         cols = {"energy_MeV": self.energy}
         for s in SPECIES_NAMES:
             for c in COMPONENTS:
                 cols[f"{s}_{c}_flux_cm-2_s-1_MeV-1"] = self.flux(s, c)
-        return pd.DataFrame(cols)
+        frame = pd.DataFrame(cols)
+        frame.attrs.update({"lam_MeV-3": self.params.get("lam"), "params": dict(self.params),
+                            "convention": self.convention, "options": dict(self.options)})
+        return frame
 
 
 class Model:

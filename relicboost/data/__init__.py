@@ -6,6 +6,8 @@ nothing else from relicboost.
 from relicboost.data.loader import (
     DATA_DIR,
     bibtex_for,
+    cached_loader,
+    collect_references,
     list_tables,
     load_table,
     read_table,
@@ -18,6 +20,8 @@ from relicboost.data.loader import (
 __all__ = [
     "DATA_DIR",
     "bibtex_for",
+    "cached_loader",
+    "collect_references",
     "list_tables",
     "load_table",
     "read_table",

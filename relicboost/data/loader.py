@@ -67,15 +67,21 @@ References
 :func:`used_references` lists the BibTeX keys of every table loaded (or
 reference registered with :func:`register_reference`) in this process;
 :func:`bibtex_for` returns the BibTeX text of given keys, :func:`used_bibtex`
-that of all used ones (what ``relicboost bib`` prints).
+that of all used ones (what ``relicboost bib`` prints).  :func:`collect_references`
+gathers the keys used inside a ``with`` block (what a run records), and functions
+decorated with :func:`cached_loader` re-report the keys of their tables on every call,
+cache hits included, so no list misses a source because a table came from a cache.
 """
 from __future__ import annotations
 
+import contextlib
+import functools
 import io
 import re
+from collections.abc import Callable, Iterable, Iterator
 from functools import lru_cache
 from pathlib import Path
-from typing import Iterable
+from typing import Any, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -91,6 +97,57 @@ _CONT_LINE = re.compile(r"^#  +(.*)$")
 
 #: BibTeX keys used in this process, in first-use order (dict as ordered set).
 _USED: dict[str, None] = {}
+#: Open :func:`collect_references` scopes (innermost last); each records the keys used inside it.
+_COLLECTORS: list[dict[str, None]] = []
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+
+def _record(keys: Iterable[str]) -> None:
+    for k in keys:
+        _USED.setdefault(k, None)
+        for scope in _COLLECTORS:
+            scope.setdefault(k, None)
+
+
+@contextlib.contextmanager
+def collect_references() -> Iterator[dict[str, None]]:
+    """Collect the BibTeX keys of every table loaded or reference registered inside the block.
+
+    Yields an insertion-ordered dict (used as a set) that fills while the block runs;
+    independent of :func:`reset_used_references`.
+    """
+    scope: dict[str, None] = {}
+    _COLLECTORS.append(scope)
+    try:
+        yield scope
+    finally:
+        _COLLECTORS.remove(scope)
+
+
+def cached_loader(maxsize: int) -> Callable[[_F], _F]:
+    """``functools.lru_cache`` that re-reports the references of the tables behind a cached value.
+
+    Use it instead of ``lru_cache`` on any function that loads tables, so that
+    :func:`used_references` and :func:`collect_references` see the sources on cache hits too.
+    """
+    def decorate(func: _F) -> _F:
+        @lru_cache(maxsize=maxsize)
+        def cached(*args: Any, **kwargs: Any) -> tuple[Any, tuple[str, ...]]:
+            with collect_references() as keys:
+                value = func(*args, **kwargs)
+            return value, tuple(keys)
+
+        @functools.wraps(func)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            value, keys = cached(*args, **kwargs)
+            _record(keys)
+            return value
+
+        wrapper.cache_clear = cached.cache_clear  # type: ignore[attr-defined]
+        wrapper.cache_info = cached.cache_info  # type: ignore[attr-defined]
+        return wrapper  # type: ignore[return-value]
+
+    return decorate
 
 
 def _split_list(value: str) -> list[str]:
@@ -249,8 +306,7 @@ def read_table(path: str | Path, required_columns: Iterable[str] = ()) -> pd.Dat
     attrs["file"] = str(path.resolve())
     attrs["name"] = path.stem
     df.attrs.update(attrs)
-    for k in bibkeys:
-        _USED.setdefault(k, None)
+    _record(bibkeys)
     return df
 
 
@@ -270,7 +326,7 @@ def load_table(name: str, required_columns: Iterable[str] = ()) -> pd.DataFrame:
         Validated table with units in the column names and provenance in ``df.attrs``.
         Its BibTeX keys are recorded in the process-wide list :func:`used_references`.
     """
-    stem = name[:-4] if name.endswith(".csv") else name
+    stem = name.removesuffix(".csv")
     path = DATA_DIR / f"{stem}.csv"
     if not path.is_file():
         raise ValueError(f"name={name!r}: no such table; available: {list_tables()}")
@@ -318,7 +374,7 @@ def register_reference(*keys: str) -> None:
     for k in keys:
         if k not in known:
             raise ValueError(f"key={k!r} not found in {BIB_FILE.name}")
-        _USED.setdefault(k, None)
+    _record(keys)
 
 
 def used_references() -> list[str]:

@@ -33,6 +33,7 @@ worker builds it once.
 """
 from __future__ import annotations
 
+import collections
 import dataclasses
 import hashlib
 import json
@@ -56,8 +57,10 @@ _POSITIVE: frozenset[str] = frozenset(n for n in parameters.ASTRO_NUISANCES if p
 _LOG_COORD: dict[str, str] = {"lam": parameters.get("lam").coordinate, "g": parameters.get("g").coordinate,
                               "M": parameters.get("M_MeV").coordinate}
 
-#: Per-process cache of built models, keyed by the factory's description hash.
-_MODEL_CACHE: dict[str, Any] = {}
+#: Per-process cache of built models, keyed by the factory's description hash; the least
+#: recently used model is dropped beyond ``_MODEL_CACHE_SIZE`` entries.
+_MODEL_CACHE: collections.OrderedDict[str, Any] = collections.OrderedDict()
+_MODEL_CACHE_SIZE = 4
 
 #: The prior family is that of the likelihoods (one family); short names for use in a Problem.
 Gaussian = GaussianPrior
@@ -256,6 +259,9 @@ class Problem:
         m = _MODEL_CACHE.get(self._factory_key)
         if m is None:
             m = _MODEL_CACHE[self._factory_key] = self.factory()
+            while len(_MODEL_CACHE) > _MODEL_CACHE_SIZE:
+                _MODEL_CACHE.popitem(last=False)
+        _MODEL_CACHE.move_to_end(self._factory_key)
         return m
 
     def physical(self, theta: np.ndarray) -> dict[str, float]:

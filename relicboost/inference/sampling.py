@@ -10,162 +10,41 @@ Reproducibility: one integer ``seed`` (recorded in the file) seeds the initial b
 (``numpy.random.RandomState(seed)``); the log posterior is deterministic, so serial and
 pooled runs give the same chain bit for bit.
 
-Checkpoints: the chain file is emcee's HDF5 layout, but it is only ever replaced
+Checkpoints (:mod:`relicboost.inference.chain_file`): the chain file is emcee's HDF5 layout, only ever replaced
 atomically: steps are buffered and every ``checkpoint_every`` steps (or
 ``checkpoint_seconds``) the file is copied to a temporary name, extended, flushed to
 disk and renamed over the original.  A run killed at any moment (SIGKILL included)
 leaves the last complete checkpoint, including the generator state, so
 ``run(..., resume=True)`` continues it to the same chain an uninterrupted run gives.
+
+Integrity: each checkpoint stores a SHA-256 digest of the chain, log-probabilities,
+acceptance counts and generator state; a resume recomputes it and the log-posterior
+of the last stored walkers, and refuses a file where either differs.  The chain's
+directory is locked (:class:`relicboost.io.RunLock`) while :func:`run` works on it, so
+a second process is refused instead of splicing its walkers into the same file.
 """
 from __future__ import annotations
 
 import contextlib
 import dataclasses
-import glob
 import json
 import os
-import shutil
 import sys
-import tempfile
-import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import emcee
-import h5py
 import numpy as np
 from iminuit import Minuit
 
-from .export import atomic_path
+from relicboost.io import RunLock, atomic_savefig, atomic_write_json
+
+from .chain_file import AtomicHDFBackend, check_resumable, read_metadata
 from .problem import Problem
 
-_META = "relicboost"
 #: Pool kinds understood by :func:`run`.
 POOLS: tuple[str, ...] = ("serial", "multiprocessing", "mpi")
-
-
-class AtomicHDFBackend(emcee.backends.HDFBackend):
-    """emcee HDF5 backend whose file is replaced atomically at each checkpoint.
-
-    Parameters
-    ----------
-    filename : str or Path
-        Chain file (HDF5).
-    metadata : dict, optional
-        Attributes written into the ``relicboost`` group when the file is created
-        (JSON-able values).
-    checkpoint_every : int, optional
-        Write after this many buffered steps (default: time-based only).
-    checkpoint_seconds : float
-        Write when this many seconds have passed since the last write (default 10 s).
-    """
-
-    def __init__(self, filename: str | Path, *, metadata: dict[str, Any] | None = None,
-                 checkpoint_every: int | None = None, checkpoint_seconds: float = 10.0) -> None:
-        super().__init__(str(filename), name="mcmc")
-        if checkpoint_every is not None and checkpoint_every < 1:
-            raise ValueError(f"checkpoint_every must be >= 1 step, got {checkpoint_every}")
-        if not checkpoint_seconds > 0:
-            raise ValueError(f"checkpoint_seconds must be > 0, got {checkpoint_seconds}")
-        self.metadata = dict(metadata or {})
-        self.checkpoint_every = checkpoint_every
-        self.checkpoint_seconds = float(checkpoint_seconds)
-        self._buf: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
-        self._buf_random_state: Any = None
-        self._last_write = time.monotonic()
-
-    @contextlib.contextmanager
-    def _replacing(self, copy: bool) -> Iterator[str]:
-        """Yield a temporary path next to the file; rename it over the file on success."""
-        final = Path(self.filename)
-        fd, tmp = tempfile.mkstemp(prefix=f".{final.name}.", suffix=".tmp", dir=final.parent)
-        os.close(fd)
-        try:
-            if copy:
-                shutil.copyfile(final, tmp)
-            else:
-                os.unlink(tmp)
-            yield tmp
-            with open(tmp, "rb+") as fh:
-                os.fsync(fh.fileno())
-            os.replace(tmp, final)
-            with contextlib.suppress(OSError):  # persist the rename where supported
-                dfd = os.open(final.parent, os.O_RDONLY)
-                os.fsync(dfd)
-                os.close(dfd)
-        finally:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
-
-    def reset(self, nwalkers: int, ndim: int) -> None:
-        """Create a fresh, empty chain file (atomically) with the metadata group."""
-        Path(self.filename).parent.mkdir(parents=True, exist_ok=True)
-        final = self.filename
-        with self._replacing(copy=False) as tmp:
-            self.filename = tmp
-            try:
-                super().reset(nwalkers, ndim)
-                with h5py.File(tmp, "a") as f:
-                    g = f.require_group(_META)
-                    for k, v in self.metadata.items():
-                        g.attrs[k] = v
-            finally:
-                self.filename = final
-        self._buf.clear()
-
-    def grow(self, ngrow: int, blobs: Any) -> None:
-        """Storage grows at each checkpoint; blobs are not supported."""
-        if blobs is not None:
-            raise ValueError("log_posterior must not return blobs")
-
-    def save_step(self, state: emcee.State, accepted: np.ndarray) -> None:
-        """Buffer one step; write a checkpoint when due."""
-        self._buf.append((np.array(state.coords, dtype=self.dtype),
-                          np.array(state.log_prob, dtype=self.dtype),
-                          np.asarray(accepted, dtype=bool).copy()))
-        self._buf_random_state = state.random_state
-        due_steps = self.checkpoint_every is not None and len(self._buf) >= self.checkpoint_every
-        due_time = time.monotonic() - self._last_write >= self.checkpoint_seconds
-        if due_steps or due_time:
-            self.flush()
-
-    def flush(self) -> None:
-        """Write the buffered steps: copy, extend, fsync, rename."""
-        if not self._buf:
-            return
-        coords = np.stack([b[0] for b in self._buf])
-        logp = np.stack([b[1] for b in self._buf])
-        acc = np.sum([b[2] for b in self._buf], axis=0)
-        with self._replacing(copy=True) as tmp, h5py.File(tmp, "a") as f:
-            g = f[self.name]
-            it = int(g.attrs["iteration"])
-            n = coords.shape[0]
-            g["chain"].resize(it + n, axis=0)
-            g["log_prob"].resize(it + n, axis=0)
-            g["chain"][it:it + n] = coords
-            g["log_prob"][it:it + n] = logp
-            g["accepted"][:] += acc
-            for i, v in enumerate(self._buf_random_state):
-                g.attrs[f"random_state_{i}"] = v
-            g.attrs["iteration"] = it + n
-        self._buf.clear()
-        self._last_write = time.monotonic()
-
-    @property
-    def iteration(self) -> int:
-        return int(super().iteration) + len(self._buf)
-
-
-def read_metadata(path: str | Path) -> dict[str, Any]:
-    """The ``relicboost`` attributes and the iteration count of a chain file."""
-    try:
-        with h5py.File(path, "r") as f:
-            meta = {k: (v.item() if hasattr(v, "item") else v) for k, v in f[_META].attrs.items()}
-            meta["iteration"] = int(f["mcmc"].attrs["iteration"])
-    except (OSError, KeyError) as exc:
-        raise ValueError(f"{path} is not a relicboost chain file ({exc})") from exc
-    return meta
 
 
 @dataclasses.dataclass
@@ -250,30 +129,18 @@ class SamplingResult:
 
     def write_json(self, path: str | Path) -> Path:
         """Write :meth:`to_dict` as JSON, atomically (temporary name + rename)."""
-        return _atomic_write(Path(path), lambda tmp: Path(tmp).write_text(
-            json.dumps(self.to_dict(), indent=2, sort_keys=True) + "\n", encoding="utf-8"))
+        return atomic_write_json(path, self.to_dict())
 
     def corner(self, path: str | Path | None = None):
         """Corner plot of the post-burn-in samples; saved atomically if ``path`` is given."""
         import corner
-        import matplotlib
+        from matplotlib.figure import Figure
 
-        if path is not None:
-            matplotlib.use("Agg", force=False)
         fig = corner.corner(self.samples(), labels=list(self.names), quantiles=[0.5, self.cl],
-                            show_titles=True, title_quantiles=[0.16, 0.5, 0.84])
+                            show_titles=True, title_quantiles=[0.16, 0.5, 0.84], fig=Figure(figsize=(8, 8)))
         if path is not None:
-            p = Path(path)
-            _atomic_write(p, lambda tmp: fig.savefig(tmp, format=p.suffix.lstrip(".") or "png",
-                                                     dpi=150, bbox_inches="tight"))
+            atomic_savefig(fig, path)
         return fig
-
-
-def _atomic_write(path: Path, write) -> Path:
-    """Call ``write(tmp)`` on a temporary file next to ``path``, then rename it onto ``path``."""
-    with atomic_path(path) as tmp:
-        write(tmp)
-    return path
 
 
 # ---------------------------------------------------------------------------- pools
@@ -351,31 +218,11 @@ def _initial_ball(problem: Problem, nwalkers: int, rng: np.random.Generator, bal
     return np.clip(pos, lo, hi)
 
 
-def _check_resume(meta: dict[str, Any], problem: Problem, nwalkers: int, seed: int | None,
-                  path: Path) -> None:
-    if int(meta.get("nwalkers", -1)) != nwalkers:
-        raise ValueError(f"cannot resume {path}: nwalkers changed (file {meta.get('nwalkers')}, "
-                         f"requested {nwalkers}); use force=True to start over")
-    names = json.loads(meta.get("names", "[]"))
-    if names != list(problem.names):
-        raise ValueError(f"cannot resume {path}: parameter order changed (file {names}, "
-                         f"requested {list(problem.names)}); use force=True to start over")
-    if meta.get("config_hash") != problem.config_hash():
-        old = json.loads(meta.get("config", "{}"))
-        new = json.loads(json.dumps(problem.config(), sort_keys=True))
-        diff = sorted(k for k in set(old) | set(new) if old.get(k) != new.get(k))
-        raise ValueError(f"cannot resume {path}: configuration changed (hash "
-                         f"{str(meta.get('config_hash'))[:12]} -> {problem.config_hash()[:12]}; "
-                         f"differing keys: {diff}); use force=True to start over")
-    if seed is not None and int(meta["seed"]) != seed:
-        raise ValueError(f"cannot resume {path}: seed changed (file {meta['seed']}, requested {seed})")
-
-
 def run(problem: Problem, path: str | Path, nsteps_total: int, *, nwalkers: int = 32,
         seed: int | None = None, resume: bool = False, force: bool = False, pool: str = "serial",
         processes: int | None = None, cl: float = 0.90, ball: float = 0.1,
         checkpoint_every: int | None = None, checkpoint_seconds: float = 10.0,
-        progress: bool = True) -> SamplingResult:
+        progress: bool = True, stop: Callable[[], bool] | None = None) -> SamplingResult:
     """Sample the posterior of ``problem`` with emcee into the HDF5 file ``path``.
 
     Parameters
@@ -411,6 +258,11 @@ def run(problem: Problem, path: str | Path, nsteps_total: int, *, nwalkers: int 
         Checkpoint frequency in steps and/or seconds.
     progress : bool
         tqdm progress bar.
+    stop : callable, optional
+        Polled after every step; when it returns True the buffered steps are written
+        (a final checkpoint) and :class:`KeyboardInterrupt` is raised.  An entry point
+        that turns SIGINT into a flag can so stop between steps, never inside a
+        log-posterior call.
 
     Returns
     -------
@@ -430,8 +282,18 @@ def run(problem: Problem, path: str | Path, nsteps_total: int, *, nwalkers: int 
     if pool not in POOLS:
         raise ValueError(f"pool must be one of {POOLS}, got {pool!r}")
     path = Path(path)
-    for stale in glob.glob(str(path.parent / f".{glob.escape(path.name)}.*.tmp")):
-        os.unlink(stale)  # temporary file of an interrupted checkpoint
+    # the lock keeps other processes out for the whole run; taking it removes stale temporaries
+    with RunLock(path.parent, option="chain directory"):
+        return _run_locked(problem, path, nsteps_total, nwalkers=nwalkers, seed=seed, resume=resume, force=force,
+                           pool=pool, processes=processes, cl=cl, ball=ball, checkpoint_every=checkpoint_every,
+                           checkpoint_seconds=checkpoint_seconds, progress=progress, stop=stop)
+
+
+def _run_locked(problem: Problem, path: Path, nsteps_total: int, *, nwalkers: int, seed: int | None,
+                resume: bool, force: bool, pool: str, processes: int | None, cl: float, ball: float,
+                checkpoint_every: int | None, checkpoint_seconds: float, progress: bool,
+                stop: Callable[[], bool] | None) -> SamplingResult:
+    ndim = len(problem.names)
     exists = path.exists()
     if exists and force:
         path.unlink()
@@ -440,8 +302,7 @@ def run(problem: Problem, path: str | Path, nsteps_total: int, *, nwalkers: int 
         raise ValueError(f"{path} exists: pass resume=True to continue it or force=True to start over")
     resumed_from = 0
     if exists:
-        meta = read_metadata(path)
-        _check_resume(meta, problem, nwalkers, seed, path)
+        meta = check_resumable(problem, path, nwalkers, seed)
         seed = int(meta["seed"])
         resumed_from = meta["iteration"]
     elif seed is None:
@@ -464,7 +325,9 @@ def run(problem: Problem, path: str | Path, nsteps_total: int, *, nwalkers: int 
         remaining = int(nsteps_total) - resumed_from
         if remaining > 0:
             try:
-                sampler.run_mcmc(state, remaining, progress=progress)
+                for _ in sampler.sample(state, iterations=remaining, progress=progress):
+                    if stop is not None and stop():
+                        raise KeyboardInterrupt("sampling stopped")
             finally:
                 backend.flush()
     from .posterior import summarize  # posterior imports SamplingResult from here

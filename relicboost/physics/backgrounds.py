@@ -48,12 +48,11 @@ computed like any other background (:mod:`relicboost.physics.cevns`).
 """
 from __future__ import annotations
 
-from functools import lru_cache
 
 import numpy as np
 from scipy.integrate import quad
 
-from ..data.loader import load_table
+from ..data.loader import cached_loader, load_table
 from .units import ELECTRON_MASS_MEV
 
 #: Fine-structure constant (CODATA 2018).
@@ -141,7 +140,7 @@ def _normalised(e: np.ndarray, shape: np.ndarray) -> np.ndarray:
     return shape / np.trapezoid(shape, e)
 
 
-@lru_cache(maxsize=16)
+@cached_loader(maxsize=16)
 def _flux_cached(name: str, atm_emax_MeV: float | None, b8_normalisation: str = "B16-GS98") -> tuple:
     if name == "solar-8B":
         e = _solar_grid()
@@ -265,7 +264,7 @@ def solar_lines() -> list[tuple]:
     return [(c["name"], c["energy_MeV"], c["flux_cm-2_s-1"]) for c in solar_components() if c["kind"] == "line"]
 
 
-@lru_cache(maxsize=1)
+@cached_loader(maxsize=1)
 def _low_solar_grid() -> np.ndarray:
     nodes = [np.geomspace(*LOW_SOLAR_RANGE_MEV, _N_GRID)]
     for c in solar_components():

@@ -9,12 +9,11 @@ columns (A, Z, mass_amu, abundance) and calling :meth:`Target.from_table`.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
 
 import numpy as np
 from numpy.typing import ArrayLike
 
-from ..data.loader import load_table
+from ..data.loader import cached_loader, load_table
 from .units import AMU_MEV, ELECTRON_MASS_MEV, KEV_MEV, TON_IN_AMU
 
 #: Default weak mixing angle sin^2(theta_W) for CEvNS (common low-energy choice; PDG 0.23857).
@@ -124,7 +123,7 @@ class Target:
         return float(max_recoil_keV(energy_MeV, m))
 
 
-@lru_cache(maxsize=8)
+@cached_loader(maxsize=8)
 def natural_lead(sin2_theta_w: float = SIN2_THETA_W_DEFAULT) -> Target:
     """Natural lead (204/206/207/208Pb) from ``lead_isotopes.csv``."""
     return Target.from_table("lead_isotopes", name="natural lead", sin2_theta_w=sin2_theta_w)

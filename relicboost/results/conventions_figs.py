@@ -26,12 +26,16 @@ import pandas as pd
 from tqdm import tqdm
 
 from relicboost import Model
-from relicboost.physics.interactions import coupling_from_lam, heavy_mediator_min_mass_MeV
-from relicboost.physics.light_mediator import light_mediator_fluxes
+from relicboost.io import atomic_savefig, atomic_write_csv
 from relicboost.physics.detection import SK_THRESHOLD_MEV, integrated_flux
+from relicboost.physics.interactions import (
+    coupling_from_lam,
+    heavy_mediator_min_mass_MeV,
+)
+from relicboost.physics.light_mediator import light_mediator_fluxes
 from relicboost.physics.transport import consistent_solver
 from relicboost.inference.crossing import sk_crossing_lam, sk_integrated_limit
-from relicboost.results.io import atomic_savefig, atomic_write_csv
+from relicboost.io import atomic_savefig, atomic_write_csv
 
 SPECTRUM_LAMS: tuple[float, ...] = (1e-11, 1e-10, 1e-9)
 COLORS: dict[float, str] = {1e-11: "#b8860b", 1e-10: "#00897b", 1e-9: "#6a1b9a"}

@@ -25,7 +25,7 @@ from matplotlib.figure import Figure
 
 from relicboost.data import load_table
 from relicboost.inference.contours import PAPER_LAM_VALUES, lam_isocontours
-from relicboost.inference.export import RunDirectory
+from relicboost.io import RunDirectory
 from relicboost.physics.interactions import MEDIATORS, heavy_mediator_min_mass_MeV
 
 #: Line colours named in the paper's figure captions (Figs. 2-6) for the four lam values.

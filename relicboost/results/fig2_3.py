@@ -27,14 +27,14 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from relicboost import Model
 from relicboost.data import list_tables, load_table
 from relicboost.inference.crossing import sk_crossing_lam, sk_integrated_limit
-from relicboost.inference.export import atomic_path
+from relicboost.io import atomic_savefig, atomic_write_csv
 from relicboost.physics.detection import SK_THRESHOLD_MEV
+
 FIG2_LAMS: tuple[float, ...] = (1e-9, 1e-10, 1e-11, 1e-12)
 FIG2_COLORS: dict[float, str] = {1e-9: "#6a1b9a", 1e-10: "#00897b", 1e-11: "#b8860b", 1e-12: "#b39ddb"}
 FIG2_BAND_T_NUEBAR: tuple[float, float] = (6.0, 7.0)
@@ -45,31 +45,13 @@ FIG3_LAM_RANGE: tuple[float, float] = (1e-12, 1e-9)
 SK_TABLE_LAMS: tuple[float, ...] = (0.0, 1e-12, 3e-12, 1e-11, 3e-11, 1e-10, 3e-10, 1e-9)
 
 
-# ----------------------------------------------------------------- atomic output
-def _atomic(path: Path, write) -> Path:
-    """Call ``write(tmp)`` on a temporary file next to ``path`` and rename it to ``path``."""
-    with atomic_path(path) as tmp:
-        write(tmp)
-    return path
-
-
+# ----------------------------------------------------------------- output
 def _save_figure(fig: Figure, outdir: Path, stem: str) -> list[Path]:
-    FigureCanvasAgg(fig)
-    out = []
-    for ext in ("png", "pdf"):
-        out.append(_atomic(outdir / f"{stem}.{ext}",
-                           lambda p, ext=ext: fig.savefig(p, format=ext, dpi=150, bbox_inches="tight")))
-    return out
+    return [atomic_savefig(fig, outdir / f"{stem}.{ext}") for ext in ("png", "pdf")]
 
 
 def _save_csv(df: pd.DataFrame, path: Path, header: str) -> Path:
-    def write(p: Path) -> None:
-        with open(p, "w", encoding="utf-8") as fh:
-            for line in header.strip().splitlines():
-                fh.write(f"# {line}\n")
-            df.to_csv(fh, index=False, float_format="%.6e")
-
-    return _atomic(path, write)
+    return atomic_write_csv(path, df, header.strip().splitlines(), float_format="%.6e")
 
 
 def _limits(name: str) -> pd.DataFrame | None:

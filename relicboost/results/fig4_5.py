@@ -12,16 +12,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import matplotlib
 import numpy as np
 import pandas as pd
+from matplotlib.figure import Figure
 
-matplotlib.use("Agg")
-from matplotlib.figure import Figure  # noqa: E402
-
-from relicboost import Model, cevns  # noqa: E402
-from relicboost.results.fig1 import PAPER_COLOURS  # noqa: E402
-from relicboost.results.io import atomic_savefig, atomic_write_csv  # noqa: E402
+from relicboost import Model, cevns
+from relicboost.io import atomic_savefig, atomic_write_csv
+from relicboost.results.fig1 import PAPER_COLOURS
 
 LAMS = (1e-9, 1e-10, 1e-11, 1e-12)
 DSNB_TEMPERATURES = ({"T_nuebar": 6.0, "T_nux": 7.0}, {"T_nuebar": 7.0, "T_nux": 10.0})

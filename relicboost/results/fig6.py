@@ -29,11 +29,11 @@ from scipy.special import expit
 
 from relicboost import Model, cevns
 from relicboost.data import register_reference
+from relicboost.io import atomic_savefig, atomic_write_csv
 from relicboost.physics import backgrounds
 from relicboost.physics.relic import T_CNB_K
 from relicboost.physics.units import C_CM_S, EV_MEV, HBARC_MEV_CM, kelvin_to_mev
 from relicboost.results.fig1 import PAPER_COLOURS
-from relicboost.results.io import atomic_savefig, atomic_write_csv
 
 LAMS = (1e-9, 1e-10, 1e-11, 1e-12)
 #: Curves of the paper's Fig. 6 that are not drawn, with the reason (printed on the figure).

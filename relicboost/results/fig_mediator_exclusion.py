@@ -17,9 +17,12 @@ from pathlib import Path
 import numpy as np
 
 from relicboost.inference.contours import mediator_exclusion
+from relicboost.io import atomic_savefig, atomic_write_csv
 from relicboost.likelihoods import SKIV
-from relicboost.physics.interactions import coupling_from_lam, heavy_mediator_min_mass_MeV
-from relicboost.results.io import atomic_savefig, atomic_write_csv
+from relicboost.physics.interactions import (
+    coupling_from_lam,
+    heavy_mediator_min_mass_MeV,
+)
 
 #: Mediator masses, MeV: 0.1 keV to 100 MeV, denser around the s-channel resonance in the SK window.
 M_GRID_MEV: np.ndarray = np.sort(np.concatenate([np.geomspace(1e-4, 1e2, 25), np.geomspace(1.06e-3, 2.9e-3, 9)]))

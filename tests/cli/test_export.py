@@ -16,13 +16,11 @@ from matplotlib.figure import Figure
 from relicboost.inference.contours import lam_isocontours, limit_contour
 from relicboost.inference.export import (
     HEPDataTable,
-    RunDirectory,
-    atomic_path,
     contour_hepdata_tables,
-    split_unit,
-    table_csv,
     validate_hepdata,
+    write_hepdata,
 )
+from relicboost.io import RunDirectory, atomic_path, split_unit, table_csv
 
 M_NU_MEV = 0.05e-6  # 0.05 eV
 
@@ -159,7 +157,7 @@ def test_hepdata_folder_passes_validator(tmp_path, monkeypatch):
         qualifiers={"CL": 0.9}, keywords={"observables": ["SIG"]},
     ))
     run = RunDirectory(tmp_path / "run")
-    folder = run.write_hepdata(tables, comment="relicboost test submission")
+    folder = write_hepdata(run, tables, comment="relicboost test submission")
 
     validator = fsv.FullSubmissionValidator()
     assert validator.validate(directory=str(folder)), validator.get_messages()
@@ -188,7 +186,7 @@ def test_hepdata_folder_passes_validator(tmp_path, monkeypatch):
 def test_hepdata_missing_extra_gives_clear_error(tmp_path, monkeypatch):
     monkeypatch.setitem(sys.modules, "hepdata_lib", None)
     with pytest.raises(ImportError, match="relicboost\\[hepdata\\]"):
-        RunDirectory(tmp_path).write_hepdata([], comment="x")
+        write_hepdata(RunDirectory(tmp_path), [], comment="x")
 
 
 def test_make_fig1_writes_png_pdf_csv(tmp_path):
@@ -213,10 +211,11 @@ def test_hepdata_table_names_with_path_separators_are_sanitised(tmp_path):
     import numpy as np
 
     from relicboost.inference.contours import limit_contour
-    from relicboost.inference.export import RunDirectory, contour_hepdata_tables
+    from relicboost.inference.export import contour_hepdata_tables, write_hepdata
+    from relicboost.io import RunDirectory
 
     frame = limit_contour({"SK-IV T7/10": 1.3e-11}, np.geomspace(0.1, 10, 5), cl=0.9)
     tables = contour_hepdata_tables(frame)
     assert all("/" not in t.name for t in tables)
-    out = RunDirectory(tmp_path).write_hepdata(tables, comment="test")
+    out = write_hepdata(RunDirectory(tmp_path), tables, comment="test")
     assert len(list(out.glob("*.yaml"))) == len(tables) + 1  # + submission.yaml

@@ -1,0 +1,6 @@
+"""``python -m relicboost.cli``."""
+import sys
+
+from relicboost.cli import main
+
+sys.exit(main())

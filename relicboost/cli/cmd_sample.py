@@ -1,0 +1,105 @@
+"""``relicboost sample``: emcee posterior of log10 lam and the profiled nuisances, resumable.
+
+The run directory is locked for the whole run; ``--force`` empties it first (so no
+file of the previous run survives beside the new chain), ``--resume`` continues the
+chain.  ``result.json`` is removed when sampling starts and written again, listing
+``chain.h5`` and the other files with their SHA-256, when it ends.  Ctrl-C writes a
+final checkpoint and exits with code 130: while sampling, SIGINT only sets a flag that
+the sampler polls between steps (never inside a likelihood call).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import signal
+import sys
+from pathlib import Path
+from typing import Any
+
+from relicboost.io import RESULT_NAME, RunLock, staged_run
+
+from . import options as o
+from .runs import build_likelihood, build_problem, finish_run, prepare_outdir
+
+NAME = "sample"
+CHAIN = "chain.h5"
+
+
+def add_parser(subparsers: Any) -> argparse.ArgumentParser:
+    """Register ``sample``."""
+    p = subparsers.add_parser(NAME, help="emcee posterior (resumable HDF5 chain)")
+    o.add_common(p)
+    o.add_model_options(p)
+    o.add_likelihood_options(p)
+    o.add_outdir(p, default="runs/sample", resume=True)
+    p.add_argument("--nwalkers", type=o.count_ge2, default=32, help="walkers (>= 2 x sampled coordinates)")
+    p.add_argument("--nsteps", type=o.count_ge1, default=2000, help="TOTAL steps the chain should hold")
+    p.add_argument("--seed", type=o.seed_int, default=None, help="seed (recorded; same seed = same chain)")
+    p.add_argument("--pool", choices=("serial", "multiprocessing", "mpi"), default="serial", help="parallelism")
+    p.add_argument("--processes", type=o.count_ge1, default=None,
+                   help="processes for --pool multiprocessing (default: all cores)")
+    p.add_argument("--json", action="store_true", help="print the summary as JSON")
+    return p
+
+
+def check(args: argparse.Namespace) -> None:
+    """Cross-option checks, before any computation."""
+    o.check_lam_range(args)
+    if args.resume and args.force:
+        raise o.UsageError("--resume and --force are mutually exclusive")
+    if args.processes is not None and args.pool != "multiprocessing":
+        raise o.UsageError("--processes applies to --pool multiprocessing only")
+    if args.pool == "mpi":
+        o.require_extra(("mpi4py", "schwimmbad"), "mpi", "--pool mpi")
+    ndim = 1 + len(args.profile)
+    if args.nwalkers < 2 * ndim:
+        raise o.UsageError(f"--nwalkers {args.nwalkers} is too small: at least 2 x {ndim} sampled coordinates "
+                           f"= {2 * ndim}")
+    chain = Path(args.outdir) / CHAIN
+    if args.resume and not chain.is_file():
+        raise o.UsageError(f"--resume: no {CHAIN} in {args.outdir}; start the run without --resume")
+
+
+def run(args: argparse.Namespace) -> int:
+    """Sample into ``--outdir``; write the corner plot, config.yaml and result.json."""
+    from relicboost.data.loader import collect_references
+    from relicboost.inference import run as sample
+    from relicboost.inference.chain_file import check_resumable
+
+    check(args)
+    outdir = prepare_outdir(args)
+    assert outdir is not None
+    with collect_references() as refs, RunLock(outdir):
+        like, free = build_likelihood(args)
+        problem = build_problem(args, like, free)
+        if args.resume:  # every refusal happens before a file is touched
+            check_resumable(problem, outdir / CHAIN, args.nwalkers, args.seed)
+        if args.force:
+            for entry in sorted(outdir.iterdir(), key=lambda p: p.name != RESULT_NAME):
+                if not entry.name.startswith("."):
+                    shutil.rmtree(entry) if entry.is_dir() else entry.unlink()
+        else:
+            (outdir / RESULT_NAME).unlink(missing_ok=True)  # the chain is about to change
+        interrupted: list[int] = []
+        previous = signal.signal(signal.SIGINT, lambda signum, frame: interrupted.append(signum))
+        try:
+            res = sample(problem, outdir / CHAIN, args.nsteps, nwalkers=args.nwalkers, seed=args.seed,
+                         resume=args.resume, force=args.force, pool=args.pool, processes=args.processes,
+                         cl=args.cl, progress=not args.quiet, stop=lambda: bool(interrupted))
+        except KeyboardInterrupt:
+            print(f"relicboost sample: interrupted; the chain is checkpointed in {outdir / CHAIN}: continue with "
+                  "--resume", file=sys.stderr)
+            return 130
+        finally:
+            signal.signal(signal.SIGINT, previous)
+        with staged_run(outdir, keep=(CHAIN,)) as rd:
+            rd.references = refs
+            rd.save_figure(res.corner(), "corner")
+            info = res.to_dict()
+            finish_run(rd, args, info, seed=res.seed, convergence={
+                "tau": res.tau, "acceptance_fraction": res.acceptance_fraction, "converged": res.converged})
+    print(json.dumps(info, indent=2, default=str) if args.json else
+          f"{res.nsteps} steps x {res.nwalkers} walkers; converged={res.converged}; "
+          f"{100 * args.cl:g}% credible upper limit lam < {res.lam_upper:.4g} MeV^-3")
+    return 0
