@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import sys
+import warnings
 from collections.abc import Sequence
 from typing import Any, NoReturn
 
@@ -88,6 +89,11 @@ def _one_line(exc: BaseException) -> str:
     return " ".join(str(exc).split()) or type(exc).__name__
 
 
+def _one_line_warning(message: Warning | str, category: type[Warning], *_: Any, **__: Any) -> None:
+    print(f"relicboost: warning: {_one_line(message if isinstance(message, Warning) else Warning(message))}",
+          file=sys.stderr)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``relicboost`` console script; returns the exit code."""
     argv = list(sys.argv[1:] if argv is None else argv)
@@ -103,7 +109,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                 args = parser.parse_args(argv)
         except SystemExit as exc:  # --help, --version, or a one-line usage error already printed
             return exc.code if isinstance(exc.code, int) else 2
-        return int(args._run(args))
+        with warnings.catch_warnings():
+            warnings.showwarning = _one_line_warning
+            return int(args._run(args))
     except KeyboardInterrupt:
         print(f"{prog}: interrupted", file=sys.stderr)
         return 130

@@ -34,5 +34,8 @@ def run(args: argparse.Namespace) -> int:
                 load_table(name)
         else:
             build_likelihood(args)
+    from relicboost.data.provenance import to_confirm_report
+
     print(bibtex_for(["DasPerezGonzalezSen2022", *sorted(keys)]), end="")
+    print(to_confirm_report(bibkeys=None if args.all else sorted(keys)), end="")
     return 0

@@ -41,6 +41,9 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     p.add_argument("--M-max-MeV", dest="M_max_MeV", type=o.positive_float, default=1e4,
                    help="contour mass grid high end, MeV")
     p.add_argument("--n-M", dest="n_M", type=o.count_ge2, default=200, help="contour mass grid points")
+    p.add_argument("--method", choices=("cls", "clsb", "published"), default=None,
+                   help="limit method (default: CLs for counting likelihoods, the published-limit crossing for "
+                        "published flux limits, CLs+b otherwise)")
     p.add_argument("--json", action="store_true", help="print the result as JSON on stdout")
     o.add_outdir(p, default=None)
     p.add_argument("--hepdata", action="store_true", help="also write a HEPData submission (extra 'hepdata')")
@@ -96,7 +99,7 @@ def run(args: argparse.Namespace) -> int:
         asimov = None
         if "resnova" in args.likelihood:
             problem, asimov = None, problem  # RES-NOVA data are Asimov (lam = 0): expected limits only
-        res = upper_limit(problem, cl=args.cl, asimov=asimov, n_scan=args.n_scan, reference=args.reference,
+        res = upper_limit(problem, cl=args.cl, asimov=asimov, n_scan=args.n_scan, reference=args.reference, method=args.method,
                           log10_lam_range=(args.log10_lam_min, args.log10_lam_max))
         out = limit_to_json(res, mediator=args.mediator, M_MeV=args.M_MeV, m_nu_eV=args.m_nu_eV)
         out["likelihood"] = ",".join(args.likelihood)

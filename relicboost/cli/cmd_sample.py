@@ -66,6 +66,7 @@ def run(args: argparse.Namespace) -> int:
     from relicboost.data.loader import collect_references
     from relicboost.inference import run as sample
     from relicboost.inference.chain_file import check_resumable
+    from relicboost.inference.posterior import write_posterior
 
     check(args)
     outdir = prepare_outdir(args)
@@ -95,8 +96,8 @@ def run(args: argparse.Namespace) -> int:
             signal.signal(signal.SIGINT, previous)
         with staged_run(outdir, keep=(CHAIN,)) as rd:
             rd.references = refs
-            rd.save_figure(res.corner(), "corner")
-            info = res.to_dict()
+            post = write_posterior(problem, outdir / CHAIN, rd.target, cl=args.cl, echo=not args.json)
+            info = {**res.to_dict(), "posterior_warnings": post.warnings}
             finish_run(rd, args, info, seed=res.seed, convergence={
                 "tau": res.tau, "acceptance_fraction": res.acceptance_fraction, "converged": res.converged})
     print(json.dumps(info, indent=2, default=str) if args.json else

@@ -192,7 +192,7 @@ def summary_table(problem: Problem, thinned: np.ndarray, tau: np.ndarray, cl: fl
 def write_getdist(problem: Problem, thinned: np.ndarray, log_prob: np.ndarray, root: Path) -> list[Path]:
     """GetDist chain files ``root.txt`` (weight, -ln posterior, coordinates; one walker after the
     other), ``root.paramnames`` (name and LaTeX label) and ``root.ranges`` (prior bounds)."""
-    from .export import atomic_path
+    from relicboost.io import atomic_path
 
     steps, walkers, ndim = thinned.shape
     cols = np.column_stack([np.ones(steps * walkers), -log_prob.T.reshape(-1),
@@ -255,7 +255,7 @@ def write_posterior(problem: Problem, chain_path: str | Path, outdir: str | Path
     """
     from matplotlib.backends.backend_agg import FigureCanvasAgg
 
-    from .export import atomic_path
+    from relicboost.io import atomic_path
 
     if not 0.5 < cl < 1.0:
         raise ValueError(f"cl must be in (0.5, 1), got {cl}")

@@ -49,6 +49,8 @@ computed like any other background (:mod:`relicboost.physics.cevns`).
 from __future__ import annotations
 
 
+from functools import lru_cache
+
 import numpy as np
 from scipy.integrate import quad
 

@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from relicboost.inference.forecast import NULL_TEXT, build_detector, forecast
-from relicboost.results.io import atomic_savefig, atomic_write_csv
+from relicboost.io import atomic_savefig, atomic_write_csv
 
 #: (detector, years) of the forecast table (the exposures named in issue 12, plus Hyper-K without Gd).
 CASES: tuple[tuple[str, float], ...] = (("skgd", 10.0), ("juno", 20.0), ("hyperk", 10.0), ("hyperk_gd", 10.0),
@@ -118,7 +118,8 @@ def _spectra_figure():
 
 def _hepdata(table: pd.DataFrame, folder: Path) -> list[Path]:
     """HEPData submission (one table per convention) in ``folder``; [] without the optional extra."""
-    from relicboost.inference.export import HEPDataTable, RunDirectory
+    from relicboost.inference.export import HEPDataTable, write_hepdata
+    from relicboost.io import RunDirectory
 
     tables = []
     for conv in CONVENTIONS:
@@ -137,7 +138,7 @@ def _hepdata(table: pd.DataFrame, folder: Path) -> list[Path]:
             frame=frame, independent=["case"], qualifiers={"CL": 0.9, "convention": conv},
             keywords={"observables": ["SIG"]}, location="relicboost reproduce: detector_forecasts.csv"))
     try:
-        return [RunDirectory(folder).write_hepdata(tables, comment="relicboost: DSNB detector forecasts on lam")]
+        return [write_hepdata(RunDirectory(folder), tables, comment="relicboost: DSNB detector forecasts on lam")]
     except ImportError:
         return []  # optional extra not installed: the CSV carries the same numbers
 

@@ -1,23 +1,14 @@
-"""The standalone ``relicboost forecast`` command module (relicboost.commands_forecast)."""
-import argparse
+"""``relicboost forecast``: detector limits mode (both conventions, null and test named) and the RES-NOVA table."""
 import json
 
 import pytest
 
-from relicboost import commands_forecast as cf
-
-
-def _run(argv, capsys):
-    parser = argparse.ArgumentParser(prog="relicboost")
-    cf.add_parser(parser.add_subparsers(dest="command", required=True))
-    args = parser.parse_args(["forecast", *argv])
-    rc = args.func(args)
-    out = capsys.readouterr()
-    return rc, out.out, out.err
+from relicboost.cli import main
 
 
 def test_json_names_null_and_test_for_both_conventions(capsys):
-    rc, out, _ = _run(["--likelihood", "juno", "--years", "20", "--json", "--n-scan", "9"], capsys)
+    rc = main(["forecast", "--likelihood", "juno", "--years", "20", "--json", "--n-scan", "9"])
+    out = capsys.readouterr().out
     assert rc == 0
     d = json.loads(out)
     assert [f["convention"] for f in d["forecasts"]] == ["paper", "consistent"]
@@ -27,17 +18,20 @@ def test_json_names_null_and_test_for_both_conventions(capsys):
     assert {f["effect"] for f in d["forecasts"]} == {"net excess", "net deficit"}
 
 
-def test_resnova_table_mode_is_the_old_command(capsys):
-    rc, out, _ = _run(["--lam", "1e-10", "--exposure-ton-yr", "465"], capsys)
+def test_resnova_table_mode_is_the_default(capsys):
+    rc = main(["forecast", "--lam", "1e-10", "--exposure-ton-yr", "465"])
+    out = capsys.readouterr().out
     assert rc == 0 and "RES-NOVA FORECAST" in out and "Z_discovery_median" in out
 
 
 @pytest.mark.parametrize("argv", [["--likelihood", "juno", "--years", "-1"],
                                   ["--likelihood", "dune", "--mode", "table"],
-                                  ["--likelihood", "juno", "--log10-lam-range", "-14"],
+                                  ["--likelihood", "juno", "--log10-lam-min", "-5", "--log10-lam-max", "-8"],
                                   ["--likelihood", "juno", "--profile", "mass"],
+                                  ["--likelihood", "juno", "--efficiency", "1.5"],
                                   ["--lam", "abc"]])
 def test_errors_are_one_line_exit_2(argv, capsys):
-    rc, out, err = _run(argv, capsys)
+    rc = main(["forecast", *argv])
+    out, err = capsys.readouterr()
     assert rc == 2 and out == ""
     assert err.count("\n") == 1 and err.startswith("relicboost forecast: error:")
