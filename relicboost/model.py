@@ -15,12 +15,13 @@ from typing import Any
 
 import numpy as np
 
-from ._runtime import tune_allocator
+from ._runtime import apply_requested_tuning
 from .physics import detection
 from .physics.conventions import PRESETS, resolve_options
 from .physics.cosmology import Cosmology
 from .physics.grids import GridSpec, build_grid
-from .physics.propagation import attenuated_dsnb, source_table, upscattered_kernel, upscattered_partner
+from .physics.printed_attenuation import PrintedAttenuation
+from .physics.propagation import attenuated_dsnb, partner_from_weighted, source_table, upscattered_kernel, upscattered_partner
 from .physics.sources import DEFAULT_E_TOT_ERG, DEFAULT_TEMPERATURES_MEV, SPECIES, fermi_dirac_spectrum
 from .physics.validation import check_choice, check_scalar_in_range
 
@@ -145,7 +146,7 @@ class Model:
                  energy_min: float = 0.01, points_per_decade: int = 50, n_z_fine: int = 161, z_max: float = 6.0,
                  **options: Any) -> None:
         check_choice("convention", convention, tuple(PRESETS))
-        tune_allocator()  # keep temporaries on the heap: ~3x faster predict (relicboost/_runtime.py)
+        apply_requested_tuning()  # no-op unless RELICBOOST_MALLOPT=1 (relicboost/_runtime.py)
         self.convention = convention
         self.options = resolve_options(convention, options)
         self.sfr = check_choice("sfr", sfr, ("paper", "yuksel2008"))
@@ -156,6 +157,7 @@ class Model:
                                   n_z_fine=n_z_fine, z_max=z_max)
         self.grid = build_grid(self.grid_spec, self.cosmology, self.sfr, self.options["relic_dof"])
         self._sources = lru_cache(maxsize=32)(self._sources_uncached)
+        self._printed = PrintedAttenuation(self.grid, (len(_COMPUTED),))
         if convention == "consistent":
             from .physics.transport import consistent_solver
             self._transport = consistent_solver(self.grid.energy, self.cosmology, self.sfr, self.options, z_max)
@@ -198,8 +200,14 @@ class Model:
         if self.convention == "consistent":
             return self._predict_consistent(lam, par)
         src = self._sources(tuple(par[f"T_{s}"] for s in _COMPUTED))
-        dsnb_z = attenuated_dsnb(self.grid, src, lam, self.options["sigma_energy"])
-        psi = upscattered_partner(self.grid, dsnb_z, lam) * (2.0 if self.options["outgoing"] == "both" else 1.0)
+        if self.options["sigma_energy"] == "printed":
+            today, weighted = self._printed.today_and_weighted(src, lam * self.grid.energy, self.grid.boost_weight)
+            dsnb_z = today[:, None, :]
+            psi = partner_from_weighted(self.grid, weighted, lam) if lam > 0.0 else np.zeros_like(today)
+        else:
+            dsnb_z = attenuated_dsnb(self.grid, src, lam, self.options["sigma_energy"])
+            psi = upscattered_partner(self.grid, dsnb_z, lam)
+        psi = psi * (2.0 if self.options["outgoing"] == "both" else 1.0)
         return self._finish(lam, par, *self._paper_components(dsnb_z, psi, par))
 
     def _paper_components(self, dsnb_z: np.ndarray, psi: np.ndarray, par: dict) -> tuple[dict, dict]:
