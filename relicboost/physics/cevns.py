@@ -27,14 +27,15 @@ Boosted CvB channel count.  ``boosted_channels=3`` counts three flavour channels
 the boosted flux, 3 x p.flux("nue", "boosted"), which is what the paper's numbers
 correspond to (with the democratic sharing of the ``paper`` preset this is half of
 p.flux("all", "boosted")).  ``boosted_channels=6`` counts all six species,
-p.flux("all", "boosted"), the physically consistent choice.  Default: 3 for
-``p.convention == "paper"``, 6 otherwise.  The DSNB always counts all six species.
+p.flux("all", "boosted"), the physically consistent choice.  Default: the prediction's
+``boosted_channels`` (set by its convention's propagator: 3 for ``paper``, 6 for
+``consistent``).  The DSNB always counts all six species.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Callable
 
 import numpy as np
 from numpy.typing import ArrayLike
@@ -47,10 +48,20 @@ from .targets import SIN2_THETA_W_DEFAULT, Isotope, Target, max_recoil_keV, natu
 from .units import G_F_MEV2, HBARC2_MEV2_CM2, KEV_MEV, YEAR_S
 
 __all__ = [
-    "DetectorResponse", "differential_cross_section", "total_cross_section", "max_recoil_keV",
-    "min_neutrino_energy_MeV", "recoil_spectrum_from_flux", "counts_from_flux", "cevns_flux",
-    "recoil_spectrum", "counts", "background_flux", "background_recoil_spectrum", "background_counts",
     "ATM_EMAX_PAPER_MEV",
+    "DetectorResponse",
+    "background_counts",
+    "background_flux",
+    "background_recoil_spectrum",
+    "cevns_flux",
+    "counts",
+    "counts_from_flux",
+    "differential_cross_section",
+    "max_recoil_keV",
+    "min_neutrino_energy_MeV",
+    "recoil_spectrum",
+    "recoil_spectrum_from_flux",
+    "total_cross_section",
 ]
 
 #: Points per decade of the internal recoil grid used for counts.
@@ -222,7 +233,7 @@ def _recoil_grid(lo_keV: float, hi_keV: float) -> np.ndarray:
     return np.geomspace(lo_keV, hi_keV, n)
 
 
-def _smearing_grid(lo_keV: float, hi_keV: float, x_max_keV: float, response: "DetectorResponse") -> np.ndarray:
+def _smearing_grid(lo_keV: float, hi_keV: float, x_max_keV: float, response: DetectorResponse) -> np.ndarray:
     """Log grid refined with a linear one (step <= sigma/4) where the Gaussian kernel is evaluated."""
     base = _recoil_grid(lo_keV, hi_keV)
     top = min(x_max_keV + 6.0 * float(response.sigma(np.array([x_max_keV]))[0]), hi_keV)
@@ -363,7 +374,7 @@ def counts_from_flux(energy_MeV: ArrayLike, flux: ArrayLike, threshold_keV: Arra
 
 def _boosted_channels(p, boosted_channels: int | None) -> int:
     if boosted_channels is None:
-        return 3 if p.convention == "paper" else 6
+        return int(getattr(p, "boosted_channels", 6))
     if boosted_channels not in (3, 6):
         raise ValueError(f"boosted_channels must be 3 or 6 (or None for the convention default), "
                          f"got {boosted_channels!r}")
@@ -401,7 +412,7 @@ def recoil_spectrum(p, component: str = "total", recoil_keV: ArrayLike | None = 
     recoil_keV : array_like
         Recoil energies, keV (default: 100 log-spaced points 0.1-10 keV).
     boosted_channels : {3, 6, None}
-        See module docstring (None: 3 for the paper convention, else 6).
+        See module docstring (None: the prediction's own ``boosted_channels``).
     target, response :
         As in :func:`recoil_spectrum_from_flux`.
     """

@@ -22,6 +22,9 @@ from .validation import check_choice, check_positive
 #: Upper end of every energy grid, MeV.  Fluxes at 200 MeV are < 1e-8 of
 #: their peak for T <= 10 MeV, so tail integrals are not truncated.
 ENERGY_MAX_MEV: float = 200.0
+#: Highest supernova temperature a Model accepts, MeV: at 20 MeV the DSNB number flux above
+#: ENERGY_MAX_MEV is 9e-5 of the total (tests/unit/test_model_api.py), at 50 MeV it would be 3%.
+T_MAX_MEV: float = 20.0
 
 
 @dataclass(frozen=True)
