@@ -192,7 +192,8 @@ class PrintedAttenuation:
         src, c :
             As in :meth:`__call__`.
         z_weight : numpy.ndarray
-            Weights on the coarse redshift nodes, shape (n_z_coarse,) (e.g. ``grid.boost_weight``).
+            Weights on the coarse redshift nodes, shape (n_z_coarse,) (e.g. ``grid.boost_weight``)
+            or (K, n_z_coarse) for K weighted sums at once (returned stacked on a first axis).
 
         Returns
         -------
@@ -201,19 +202,25 @@ class PrintedAttenuation:
             [cm^-2 s^-1 MeV^-1 x unit of z_weight]; new arrays.
         """
         blocks = self._panel_blocks(src, c)
-        zw = (np.asarray(z_weight, dtype=float) * self.z_factor[:, 0])[:-1]
+        zws = np.atleast_2d(np.asarray(z_weight, dtype=float)) * self.z_factor[:, 0]
         x = self._decay_to_start(c)
-        v = self._b[3]
-        if float(c.max()) * self.k_end < MAX_EXPONENT:
-            np.divide(zw[:, None], x, out=v)
-            np.cumsum(v, axis=0, out=v)
-            v *= x
-        else:
-            r2 = self._panel_decay(c)
-            v[0] = zw[0]
-            for p in range(1, self.n_panels):
-                np.multiply(v[p - 1], r2[p - 1], out=v[p])
-                v[p] += zw[p]
+        overflow_free = float(c.max()) * self.k_end < MAX_EXPONENT
+        r2 = None if overflow_free else self._panel_decay(c)
         today = np.einsum("...pe,pe->...e", blocks, x)
-        weighted = np.einsum("...pe,pe->...e", blocks, v)
+        weighted = []
+        for zw in zws:
+            v = self._b[3]
+            if overflow_free:
+                np.divide(zw[:-1, None], x, out=v)
+                np.cumsum(v, axis=0, out=v)
+                v *= x
+            else:
+                v[0] = zw[0]
+                for p in range(1, self.n_panels):
+                    np.multiply(v[p - 1], r2[p - 1], out=v[p])
+                    v[p] += zw[p]
+            weighted.append(np.einsum("...pe,pe->...e", blocks, v))
+        if np.ndim(z_weight) == 1:
+            return today, weighted[0]
+        return today, np.stack(weighted)
         return today, weighted

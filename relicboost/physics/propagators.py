@@ -30,12 +30,16 @@ from .propagation import (
     source_table,
     upscattered_partner,
 )
+from .quadrature import simpson_weights
 from .sources import DEFAULT_E_TOT_ERG, SPECIES, fermi_dirac_spectrum
 
 #: The computed species (nux = one of the four heavy-lepton species).
 COMPUTED_SPECIES: tuple[str, ...] = ("nue", "nuebar", "nux")
 #: Cached source tables (per temperature triple) kept by each propagator.
 SOURCE_CACHE_SIZE = 32
+#: Optical depth to z_max above which the paper propagator takes the scattering density from the
+#: flux balance (PaperPropagator._scattering_density); below it the direct redshift sum is exact to 1e-6.
+BALANCE_MIN_TAU = 1.0
 
 
 class Propagator(ABC):
@@ -92,7 +96,11 @@ class PaperPropagator(Propagator):
     def __init__(self, grid: PropagationGrid, options: PaperOptions) -> None:
         super().__init__(grid, options)
         self.sources = lru_cache(maxsize=SOURCE_CACHE_SIZE)(self._sources_uncached)
+        self._source_moment = lru_cache(maxsize=SOURCE_CACHE_SIZE)(self._source_moment_uncached)
         self._printed = PrintedAttenuation(grid, (len(COMPUTED_SPECIES),))
+        zp1 = 1.0 + grid.z_coarse
+        # boost weight = Simpson(2h) x dk/du x (1+z); the balance form needs Simpson(2h) x (1+z)
+        self._z_weights = np.stack([grid.boost_weight, simpson_weights(zp1.size, 2.0 * grid.h_u) * zp1])
 
     @property
     def label(self) -> str:
@@ -102,6 +110,30 @@ class PaperPropagator(Propagator):
         """Source tables (species, z, E) at the temperatures (MeV) of nue, nuebar, nux."""
         return np.stack([source_table(self.grid, lambda e, T=T: fermi_dirac_spectrum(e, T, DEFAULT_E_TOT_ERG))
                          for T in temps])
+
+    def _source_moment_uncached(self, temps: tuple[float, ...]) -> np.ndarray:
+        """int (1+z)^3 src du over the fine redshift nodes (Simpson), shape (3, n_E)."""
+        w = simpson_weights(self.grid.z_fine.size, self.grid.h_u) * (1.0 + self.grid.z_fine) ** 3
+        return np.einsum("z,sze->se", w, self.sources(temps))
+
+    def _scattering_density(self, src: np.ndarray, lam: float, temps: tuple[float, ...]) -> tuple[np.ndarray, np.ndarray]:
+        """Phi_D today and sum_m boost_weight_m Phi_D(z_m, E) = H(E)/(lam E), each (3, n_E).
+
+        Where the optical depth to z_max exceeds BALANCE_MIN_TAU, H is taken from the balance of
+        the attenuated flux F = Phi_D/(1+z)^2, dF/du = -src + lam E k' F, integrated by parts:
+        H = int (1+z)^3 src du - Phi_D(0) - 3 int (1+z) Phi_D du.  Its redshift sums carry weight 3
+        instead of lam E k' (large when every neutrino scatters), so the coarse redshift grid no
+        longer limits the boosted flux at lam >= 1e-8 (tests/unit/test_propagation.py).
+        """
+        c = lam * self.grid.energy
+        tau_total = c * self._printed.k_end
+        if float(tau_total.max()) < BALANCE_MIN_TAU:
+            return self._printed.today_and_weighted(src, c, self.grid.boost_weight)
+        today, (weighted, dilute) = self._printed.today_and_weighted(src, c, self._z_weights)
+        thick = tau_total >= BALANCE_MIN_TAU
+        balance = (self._source_moment(temps)[:, thick] - today[:, thick] - 3.0 * dilute[:, thick]) / c[thick]
+        weighted[:, thick] = balance
+        return today, weighted
 
     def share(self, psi: np.ndarray) -> np.ndarray:
         """Boosted flux per computed species from the partner flux psi (3, n_E) of each DSNB species."""
@@ -113,7 +145,7 @@ class PaperPropagator(Propagator):
     def species_fluxes(self, lam: float, temps: tuple[float, float, float]) -> tuple[np.ndarray, np.ndarray]:
         src = self.sources(tuple(temps))
         if self.options.sigma_energy == "printed":
-            today, weighted = self._printed.today_and_weighted(src, lam * self.grid.energy, self.grid.boost_weight)
+            today, weighted = self._scattering_density(src, lam, tuple(temps))
             psi = partner_from_weighted(self.grid, weighted, lam) if lam > 0.0 else np.zeros_like(today)
         else:
             dsnb_z = attenuated_dsnb(self.grid, src, lam, self.options.sigma_energy)
