@@ -9,11 +9,16 @@ Physics (paper Eq. V.12-V.14, with F squared and Z = protons)::
 with the Helm form factor of :mod:`relicboost.physics.form_factors` and the isotopes
 of a :class:`~relicboost.physics.targets.Target` (default natural lead).
 
-Numerics.  A flux tabulated on an energy grid is read as piecewise linear in E
-between the nodes (zero outside).  The integral over neutrino energy of the cross
-section times each linear "hat" basis function is done analytically, including the
-kinematic cut, giving a response matrix R[recoil, node]; a recoil spectrum is then
-``R @ flux``.  Counts above thresholds integrate the spectrum on an internal
+Numerics.  A flux tabulated on an energy grid is read as a power law between the
+nodes (linear in ln E - ln flux; linear in E where a node value is zero; zero outside):
+exact for power-law spectra and within ~0.1% for the exponential tails of the DSNB, where
+reading it as piecewise linear in E biased the counts by +0.3% at 3 keV and dR/dE_R by
++0.9% at 30 keV (50 nodes per decade).  The power law is sampled at SUBDIVISIONS points
+per interval (uniform in ln E) and the integral over neutrino energy of the cross
+section times each linear "hat" basis function on that sub-grid is done analytically,
+including the kinematic cut, giving a response matrix R[recoil, node]; a recoil spectrum
+is then ``R @ samples``.  The reading is not exactly additive: counts of a sum of fluxes
+differ from the sum of counts by ~1e-4 relative.  Counts above thresholds integrate the spectrum on an internal
 log-spaced recoil grid (trapezoid in ln E_R, exact threshold placement), so a whole
 counts-vs-threshold curve is one matrix-vector product.  Matrices are cached, keyed
 by the energy grid, the recoil points or thresholds, the target and the detector
@@ -64,6 +69,8 @@ __all__ = [
     "total_cross_section",
 ]
 
+#: Sub-intervals per flux interval on which the power-law reading of a flux is sampled.
+SUBDIVISIONS: int = 8
 #: Points per decade of the internal recoil grid used for counts.
 RECOIL_POINTS_PER_DECADE: int = 200
 #: Components of a Prediction that CEvNS can use.
@@ -198,6 +205,32 @@ def _check_grid(energy_MeV, flux=None) -> tuple:
     if np.any(~np.isfinite(f)) or np.any(f < 0):
         raise ValueError("flux (cm^-2 s^-1 MeV^-1) must be finite and >= 0")
     return e, f
+
+
+@lru_cache(maxsize=16)
+def _subdivided_grid(e_bytes: bytes) -> np.ndarray:
+    """SUBDIVISIONS points per interval of the grid, uniform in ln E (the nodes included)."""
+    e = np.frombuffer(e_bytes)
+    frac = np.arange(SUBDIVISIONS) / SUBDIVISIONS
+    le = np.log(e)
+    sub = np.exp(le[:-1, None] + frac[None, :] * np.diff(le)[:, None]).ravel()
+    out = np.append(sub, e[-1])
+    out[::SUBDIVISIONS] = e  # the nodes exactly
+    out.setflags(write=False)
+    return out
+
+
+def _power_law_samples(e: np.ndarray, f: np.ndarray) -> np.ndarray:
+    """Flux on :func:`_subdivided_grid`: power law between positive nodes, linear in E elsewhere."""
+    frac = np.arange(SUBDIVISIONS) / SUBDIVISIONS
+    fa, fb = f[:-1, None], f[1:, None]
+    positive = (fa > 0) & (fb > 0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        power = fa * np.exp(frac[None, :] * np.log(np.where(positive, fb / np.where(positive, fa, 1.0), 1.0)))
+    ea, eb = e[:-1, None], e[1:, None]
+    es = _subdivided_grid(e.tobytes())[:-1].reshape(-1, SUBDIVISIONS)
+    linear = fa + (fb - fa) * (es - ea) / (eb - ea)
+    return np.append(np.where(positive, power, linear).ravel(), f[-1])
 
 
 def _hat_integrals(energy_MeV: np.ndarray, recoil_keV: np.ndarray, iso: Isotope) -> np.ndarray:
@@ -351,9 +384,9 @@ def recoil_spectrum_from_flux(energy_MeV: ArrayLike, flux: ArrayLike, recoil_keV
     """
     e, f = _check_grid(energy_MeV, flux)
     shape, x = _as_points(recoil_keV, "recoil_keV")
-    op = _cached_spectrum_operator(e.tobytes(), x.tobytes(), target or natural_lead(),
+    op = _cached_spectrum_operator(_subdivided_grid(e.tobytes()).tobytes(), x.tobytes(), target or natural_lead(),
                                    response or DetectorResponse())
-    return (op @ f).reshape(shape)
+    return (op @ _power_law_samples(e, f)).reshape(shape)
 
 
 def counts_from_flux(energy_MeV: ArrayLike, flux: ArrayLike, threshold_keV: ArrayLike, target: Target | None = None,
@@ -365,9 +398,9 @@ def counts_from_flux(energy_MeV: ArrayLike, flux: ArrayLike, threshold_keV: Arra
     """
     e, f = _check_grid(energy_MeV, flux)
     shape, th = _as_points(threshold_keV, "threshold_keV")
-    op = _cached_counts_operator(e.tobytes(), th.tobytes(), target or natural_lead(),
+    op = _cached_counts_operator(_subdivided_grid(e.tobytes()).tobytes(), th.tobytes(), target or natural_lead(),
                                  response or DetectorResponse())
-    return (op @ f).reshape(shape)
+    return (op @ _power_law_samples(e, f)).reshape(shape)
 
 
 # --------------------------------------------------------------------------- Prediction-level API
