@@ -30,11 +30,17 @@ theta12, theta13 : float
     Mixing angles in degrees (NuFIT 5.2: 33.41, 8.58).
 substeps : int
     Redshift steps per energy-bin ratio (accuracy control, default 3).
+adaptive_substeps : bool
+    Multiply ``substeps`` by 2, 4, 8 at lam >= 3e-10, 3e-9, 3e-8 MeV^-3 (default True), where the
+    optical depth per step is large: keeps the SK-window flux and CEvNS-range flux within 0.3% of
+    the converged solution (with 3 fixed substeps they were 0.5% low at lam = 1e-9, 2% at 1e-8).
 """
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, fields
 from typing import Any
+
+import numpy as np
 
 from .validation import check_choice, check_positive
 
@@ -79,8 +85,11 @@ class ConsistentOptions:
     theta12: float = 33.41
     theta13: float = 8.58
     substeps: int = 3
+    adaptive_substeps: bool = True
 
     def __post_init__(self) -> None:
+        if not isinstance(self.adaptive_substeps, (bool, np.bool_)):
+            raise TypeError(f"adaptive_substeps must be True or False, got {self.adaptive_substeps!r}")
         object.__setattr__(self, "relic_dof", _check_relic_dof(self.relic_dof))
         check_choice("flavour", self.flavour, ("none", "normal", "inverted"))
         object.__setattr__(self, "theta12", _check_angle("theta12", self.theta12))

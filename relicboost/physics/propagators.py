@@ -40,6 +40,8 @@ SOURCE_CACHE_SIZE = 32
 #: Optical depth to z_max above which the paper propagator takes the scattering density from the
 #: flux balance (PaperPropagator._scattering_density); below it the direct redshift sum is exact to 1e-6.
 BALANCE_MIN_TAU = 1.0
+#: lam (MeV^-3) from which the consistent propagator doubles its redshift steps (x2, x4, x8).
+ADAPTIVE_SUBSTEP_EDGES: tuple[float, ...] = (3e-10, 3e-9, 3e-8)
 
 
 class Propagator(ABC):
@@ -169,12 +171,27 @@ class ConsistentPropagator(Propagator):
     options: ConsistentOptions
 
     def __init__(self, grid: PropagationGrid, options: ConsistentOptions) -> None:
+        super().__init__(grid, options)
+        self._solvers: dict[int, Any] = {}
+        self.solver = self.solver_for(1)
+
+    def solver_for(self, multiplier: int):
+        """Transport solver with ``substeps x multiplier`` redshift steps per energy-bin ratio (built once)."""
         from .transport import consistent_solver
 
-        super().__init__(grid, options)
-        opts = {"relic_dof": options.relic_dof, "flavour": options.flavour, "theta12": options.theta12,
-                "theta13": options.theta13, "substeps": options.substeps}
-        self.solver = consistent_solver(grid.energy, grid.cosmology, grid.sfr, opts, grid.spec.z_max)
+        if multiplier not in self._solvers:
+            o = self.options
+            opts = {"relic_dof": o.relic_dof, "flavour": o.flavour, "theta12": o.theta12, "theta13": o.theta13,
+                    "substeps": o.substeps * multiplier}
+            self._solvers[multiplier] = consistent_solver(self.grid.energy, self.grid.cosmology, self.grid.sfr,
+                                                          opts, self.grid.spec.z_max)
+        return self._solvers[multiplier]
+
+    def substep_multiplier(self, lam: float) -> int:
+        """Refinement of the redshift steps used at ``lam`` (1 without ``adaptive_substeps``)."""
+        if not self.options.adaptive_substeps:
+            return 1
+        return 2 ** sum(lam >= edge for edge in ADAPTIVE_SUBSTEP_EDGES)
 
     @property
     def label(self) -> str:
@@ -183,8 +200,12 @@ class ConsistentPropagator(Propagator):
         return f"convention: consistent (transport, {flavour}, relic_dof = {self.options.relic_dof:g})"
 
     def species_fluxes(self, lam: float, temps: tuple[float, float, float]) -> tuple[np.ndarray, np.ndarray]:
-        dsnb, total = self.solver.species_fluxes(lam, temps)
+        dsnb, total = self.solver_for(self.substep_multiplier(lam)).species_fluxes(lam, temps)
         return dsnb, total - dsnb
+
+    def energy_budget(self, lam: float, temps: tuple[float, float, float]) -> dict[str, float]:
+        """Comoving energy balance at ``lam`` (:meth:`relicboost.physics.transport.ConsistentSolver.energy_budget`)."""
+        return self.solver_for(self.substep_multiplier(lam)).energy_budget(lam, temps)
 
 
 #: Propagator class of each named convention.
