@@ -20,7 +20,7 @@ from .physics.conventions import make_options
 from .physics.cosmology import Cosmology
 from .physics.grids import T_MAX_MEV, GridSpec, build_grid
 from .physics.propagation import attenuated_dsnb, upscattered_kernel
-from .physics.propagators import PROPAGATORS, make_propagator
+from .physics.propagators import PROPAGATORS, PaperPropagator, make_propagator
 from .physics.sources import DEFAULT_E_TOT_ERG, DEFAULT_TEMPERATURES_MEV, SPECIES
 from .physics.validation import check_choice, check_scalar_in_range
 
@@ -101,7 +101,7 @@ class Prediction:
         check_choice("species", species, SPECIES_NAMES)
         check_choice("component", component, COMPONENTS)
         if species == "all":
-            return sum(SPECIES[s] * self.flux(s, component) for s in _COMPUTED)
+            return np.sum([SPECIES[s] * self.flux(s, component) for s in _COMPUTED], axis=0)
         if component == "dsnb":
             return self.dsnb[species]
         if component == "boosted":
@@ -193,8 +193,8 @@ class Model:
         self.grid = build_grid(self.grid_spec, self.cosmology, self.sfr, self.options["relic_dof"])
         self.propagator = make_propagator(convention, self.grid, option_values)
         # handles used by predict_mediator: consistent transport solver, paper source tables
-        self._transport = getattr(self.propagator, "solver", None)
-        self._sources = getattr(self.propagator, "sources", None)
+        self._transport: Any = getattr(self.propagator, "solver", None)
+        self._sources: Any = getattr(self.propagator, "sources", None)
 
     @property
     def energy(self) -> np.ndarray:
@@ -239,6 +239,8 @@ class Model:
     def _paper_components(self, dsnb_z: np.ndarray, psi: np.ndarray, par: dict) -> tuple[dict, dict]:
         """(dsnb, boosted) dicts today from Phi_D(z) and the partner flux, with sharing and scale."""
         scale = par["E_tot"] / DEFAULT_E_TOT_ERG * par["sfr_norm"]
+        if not isinstance(self.propagator, PaperPropagator):
+            raise TypeError(f"partner sharing needs the paper propagator, not {self.propagator.name!r}")
         shared = self.propagator.share(psi)
         dsnb = {s: dsnb_z[i, 0, :] * scale for i, s in enumerate(_COMPUTED)}
         boosted = {s: shared[i] * scale for i, s in enumerate(_COMPUTED)}

@@ -205,7 +205,7 @@ class PrintedAttenuation:
         zws = np.atleast_2d(np.asarray(z_weight, dtype=float)) * self.z_factor[:, 0]
         x = self._decay_to_start(c)
         overflow_free = float(c.max()) * self.k_end < MAX_EXPONENT
-        r2 = None if overflow_free else self._panel_decay(c)
+        r2 = self._b[2] if overflow_free else self._panel_decay(c)  # decay factors used only on the recurrence path
         today = np.einsum("...pe,pe->...e", blocks, x)
         weighted = []
         for zw in zws:

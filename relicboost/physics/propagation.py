@@ -76,7 +76,7 @@ def fitted_simpson_weights(t: np.ndarray) -> np.ndarray:
     for n in range(1, _SERIES.shape[1]):
         np.multiply(powers[n - 1], t, out=powers[n])
     # Taylor series for every t (one small matrix product), replaced below where t is not small
-    w = (_SERIES @ powers.reshape(powers.shape[0], -1)).reshape((3,) + t.shape)
+    w = (_SERIES @ powers.reshape(powers.shape[0], -1)).reshape((3, *t.shape))
     small = t < _SERIES_MAX_T
     if small.all():
         return w
