@@ -6,10 +6,11 @@ from __future__ import annotations
 
 import importlib
 
+from ._runtime import tune_allocator
 from .model import Model, Prediction
 
 __version__ = "0.1.0"
-__all__ = ["Model", "Prediction", "cevns", "likelihoods", "inference", "__version__"]
+__all__ = ["Model", "Prediction", "tune_allocator", "cevns", "likelihoods", "inference", "__version__"]
 
 _LAZY = {"cevns": "relicboost.physics.cevns", "likelihoods": "relicboost.likelihoods",
          "inference": "relicboost.inference"}

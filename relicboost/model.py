@@ -9,20 +9,20 @@ Example
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from functools import lru_cache
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import numpy as np
 
 from . import parameters
-from ._runtime import tune_allocator
+from ._runtime import apply_requested_tuning
 from .physics import detection
-from .physics.conventions import PRESETS, resolve_options
+from .physics.conventions import make_options
 from .physics.cosmology import Cosmology
-from .physics.grids import GridSpec, build_grid
-from .physics.propagation import attenuated_dsnb, source_table, upscattered_kernel, upscattered_partner
-from .physics.sources import DEFAULT_E_TOT_ERG, DEFAULT_TEMPERATURES_MEV, SPECIES, fermi_dirac_spectrum
+from .physics.grids import T_MAX_MEV, GridSpec, build_grid
+from .physics.propagation import attenuated_dsnb, upscattered_kernel
+from .physics.propagators import PROPAGATORS, PaperPropagator, make_propagator
+from .physics.sources import DEFAULT_E_TOT_ERG, DEFAULT_TEMPERATURES_MEV, SPECIES
 from .physics.validation import check_choice, check_scalar_in_range
 
 #: Species that can be asked for: the three computed ones and the sum of six.
@@ -37,6 +37,17 @@ LAM_MAX = parameters.get("lam").high
 #: Ranges accepted by Model.predict_mediator (coupling, mediator mass in MeV, relic mass in eV).
 MEDIATOR_RANGES: dict[str, tuple[float, float]] = parameters.ranges(parameters.MEDIATOR_PARAMETERS)
 _COMPUTED = tuple(SPECIES)  # ("nue", "nuebar", "nux")
+#: Allowed highest supernova redshift (the star-formation fits are not meant beyond z ~ 10).
+Z_MAX_RANGE: tuple[float, float] = (0.1, 10.0)
+
+
+def _check_count(name: str, value: Any) -> int:
+    """An integer grid size (an integral float such as 161.0 is accepted and converted)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise TypeError(f"{name} must be an integer, got {value!r}")
+    if not np.isfinite(value) or int(value) != value:
+        raise ValueError(f"{name} must be an integer, got {value!r}")
+    return int(value)
 
 
 @dataclass(frozen=True)
@@ -56,6 +67,10 @@ class Prediction:
         Propagation convention.
     options : dict
         Resolved convention options (see docs/conventions.md).
+    boosted_channels : int
+        Boosted flavour channels a flavour-blind (CEvNS) detector counts by default: 3 in the
+        paper convention (what the paper's numbers correspond to), 6 otherwise
+        (:mod:`relicboost.physics.cevns`).
     """
 
     energy: np.ndarray
@@ -64,6 +79,7 @@ class Prediction:
     params: dict
     convention: str
     options: dict = field(default_factory=dict)
+    boosted_channels: int = 6
 
     def flux(self, species: str = "nuebar", component: str = "total") -> np.ndarray:
         """Differential flux today, cm^-2 s^-1 MeV^-1.
@@ -78,7 +94,7 @@ class Prediction:
         check_choice("species", species, SPECIES_NAMES)
         check_choice("component", component, COMPONENTS)
         if species == "all":
-            return sum(SPECIES[s] * self.flux(s, component) for s in _COMPUTED)
+            return np.sum([SPECIES[s] * self.flux(s, component) for s in _COMPUTED], axis=0)
         if component == "dsnb":
             return self.dsnb[species]
         if component == "boosted":
@@ -133,11 +149,25 @@ class Model:
         Default H0 = 67 km/s/Mpc, Omega_m = 0.32.
     energy_min : float
         Lowest grid energy in MeV (grid ends at 200 MeV); raise it for faster predictions.
-    points_per_decade, n_z_fine, z_max :
-        Grid resolution and highest supernova redshift (see GridSpec).
+    points_per_decade, n_z_fine : int
+        Grid resolution (see GridSpec); integral floats such as 161.0 are accepted.
+    z_max : float
+        Highest supernova redshift, in [0.1, 10] (paper: 6).
     **options :
         Convention options: ``relic_dof``, ``sharing``, ``outgoing``, ``sigma_energy`` (paper);
-        ``relic_dof``, ``flavour``, ``theta12``, ``theta13``, ``substeps`` (consistent).
+        ``relic_dof``, ``flavour``, ``theta12``, ``theta13``, ``substeps`` (consistent);
+        see :mod:`relicboost.physics.conventions`.
+
+    Attributes
+    ----------
+    propagator : relicboost.physics.propagators.Propagator
+        The convention's propagator (label, CEvNS channel count, options object).
+
+    Notes
+    -----
+    A Model keeps per-instance work buffers and caches: it is not thread-safe; use one
+    Model per thread (or process).  It never changes process-wide settings; the optional
+    allocator tuning is opt-in (:func:`relicboost.tune_allocator`, ``RELICBOOST_MALLOPT=1``).
     """
 
     def __init__(self, convention: str = "paper", sfr: str = "paper", T_nue: float = DEFAULT_TEMPERATURES_MEV["nue"],
@@ -145,21 +175,26 @@ class Model:
                  E_tot: float = DEFAULT_E_TOT_ERG, sfr_norm: float = 1.0, cosmology: Cosmology | None = None,
                  energy_min: float = 0.01, points_per_decade: int = 50, n_z_fine: int = 161, z_max: float = 6.0,
                  **options: Any) -> None:
-        check_choice("convention", convention, tuple(PRESETS))
-        tune_allocator()  # keep temporaries on the heap: ~3x faster predict (relicboost/_runtime.py)
+        check_choice("convention", convention, tuple(PROPAGATORS))
+        apply_requested_tuning()  # no-op unless RELICBOOST_MALLOPT=1 (relicboost/_runtime.py)
         self.convention = convention
-        self.options = resolve_options(convention, options)
+        option_values = make_options(convention, options)
+        self.options = asdict(option_values)
         self.sfr = check_choice("sfr", sfr, ("paper", "yuksel2008"))
+        if cosmology is not None and not isinstance(cosmology, Cosmology):
+            raise ValueError(f"cosmology must be a relicboost.physics.cosmology.Cosmology or None, got {cosmology!r}")
         self.cosmology = cosmology or Cosmology()
         self.defaults = self._check_nuisances(
-            dict(T_nue=T_nue, T_nuebar=T_nuebar, T_nux=T_nux, E_tot=E_tot, sfr_norm=sfr_norm))
-        self.grid_spec = GridSpec(energy_min=energy_min, points_per_decade=points_per_decade,
-                                  n_z_fine=n_z_fine, z_max=z_max)
+            {"T_nue": T_nue, "T_nuebar": T_nuebar, "T_nux": T_nux, "E_tot": E_tot, "sfr_norm": sfr_norm})
+        self.grid_spec = GridSpec(energy_min=check_scalar_in_range("energy_min", energy_min, 0.0, np.inf),
+                                  points_per_decade=_check_count("points_per_decade", points_per_decade),
+                                  n_z_fine=_check_count("n_z_fine", n_z_fine),
+                                  z_max=check_scalar_in_range("z_max", z_max, *Z_MAX_RANGE))
         self.grid = build_grid(self.grid_spec, self.cosmology, self.sfr, self.options["relic_dof"])
-        self._sources = lru_cache(maxsize=32)(self._sources_uncached)
-        if convention == "consistent":
-            from .physics.transport import consistent_solver
-            self._transport = consistent_solver(self.grid.energy, self.cosmology, self.sfr, self.options, z_max)
+        self.propagator = make_propagator(convention, self.grid, option_values)
+        # handles used by predict_mediator: consistent transport solver, paper source tables
+        self._transport: Any = getattr(self.propagator, "solver", None)
+        self._sources: Any = getattr(self.propagator, "sources", None)
 
     @property
     def energy(self) -> np.ndarray:
@@ -169,12 +204,6 @@ class Model:
     @staticmethod
     def _check_nuisances(values: dict) -> dict:
         return {k: check_scalar_in_range(k, v, *NUISANCE_RANGES[k]) for k, v in values.items()}
-
-    def _sources_uncached(self, temperatures: tuple[float, ...]) -> np.ndarray:
-        """Source tables (species, z, E) at the temperatures (MeV) of nue, nuebar, nux,
-        for E_tot = 3e53 erg and sfr_norm = 1."""
-        return np.stack([source_table(self.grid, lambda e, T=T: fermi_dirac_spectrum(e, T, DEFAULT_E_TOT_ERG))
-                         for T in temperatures])
 
     def predict(self, lam: float = 0.0, **nuisances: float) -> Prediction:
         """Fluxes today for lambda = G_X^2 m_nu.
@@ -196,24 +225,25 @@ class Model:
             raise ValueError(f"unknown parameter(s) {sorted(unknown)}; allowed: {NUISANCES}")
         par = dict(self.defaults)
         par.update(self._check_nuisances(nuisances))
-        if self.convention == "consistent":
-            return self._predict_consistent(lam, par)
-        src = self._sources(tuple(par[f"T_{s}"] for s in _COMPUTED))
-        dsnb_z = attenuated_dsnb(self.grid, src, lam, self.options["sigma_energy"])
-        psi = upscattered_partner(self.grid, dsnb_z, lam) * (2.0 if self.options["outgoing"] == "both" else 1.0)
-        return self._finish(lam, par, *self._paper_components(dsnb_z, psi, par))
+        return self._predict_heavy(lam, par)
+
+    def _predict_heavy(self, lam: float, par: dict) -> Prediction:
+        """Heavy-mediator prediction of the Model's propagator, scaled to E_tot and sfr_norm."""
+        temps = tuple(par[f"T_{s}"] for s in _COMPUTED)
+        dsnb3, boosted3 = self.propagator.species_fluxes(lam, temps)
+        scale = par["E_tot"] / DEFAULT_E_TOT_ERG * par["sfr_norm"]
+        dsnb = {s: dsnb3[i] * scale for i, s in enumerate(_COMPUTED)}
+        boosted = {s: boosted3[i] * scale for i, s in enumerate(_COMPUTED)}
+        return self._finish(lam, par, dsnb, boosted)
 
     def _paper_components(self, dsnb_z: np.ndarray, psi: np.ndarray, par: dict) -> tuple[dict, dict]:
         """(dsnb, boosted) dicts today from Phi_D(z) and the partner flux, with sharing and scale."""
         scale = par["E_tot"] / DEFAULT_E_TOT_ERG * par["sfr_norm"]
-        dsnb0 = dsnb_z[:, 0, :] * scale
-        psi = psi * scale
-        if self.options["sharing"] == "democratic":
-            shared = sum(SPECIES[s] * psi[i] for i, s in enumerate(_COMPUTED)) / 6.0
-            boosted = {s: shared for s in _COMPUTED}
-        else:
-            boosted = {s: psi[i] for i, s in enumerate(_COMPUTED)}
-        dsnb = {s: dsnb0[i] for i, s in enumerate(_COMPUTED)}
+        if not isinstance(self.propagator, PaperPropagator):
+            raise TypeError(f"partner sharing needs the paper propagator, not {self.propagator.name!r}")
+        shared = self.propagator.share(psi)
+        dsnb = {s: dsnb_z[i, 0, :] * scale for i, s in enumerate(_COMPUTED)}
+        boosted = {s: shared[i] * scale for i, s in enumerate(_COMPUTED)}
         return dsnb, boosted
 
     def predict_mediator(self, g: float, M_MeV: float, mediator: str = "scalar", m_nu_eV: float = 0.05,
@@ -300,12 +330,7 @@ class Model:
 
     def _predict_consistent(self, lam: float, par: dict) -> Prediction:
         """Transport-equation prediction (docs/conventions.md, convention "consistent")."""
-        temps = tuple(par[f"T_{s}"] for s in _COMPUTED)
-        dsnb3, total3 = self._transport.species_fluxes(lam, temps)
-        scale = par["E_tot"] / DEFAULT_E_TOT_ERG * par["sfr_norm"]
-        dsnb = {s: dsnb3[i] * scale for i, s in enumerate(_COMPUTED)}
-        boosted = {s: (total3[i] - dsnb3[i]) * scale for i, s in enumerate(_COMPUTED)}
-        return self._finish(lam, par, dsnb, boosted)
+        return self._predict_heavy(lam, par)
 
     def _finish(self, lam: float, par: dict, dsnb: dict, boosted: dict) -> Prediction:
         for name, arr in list(dsnb.items()) + list(boosted.items()):
@@ -314,4 +339,5 @@ class Model:
         par["lam"] = lam
         par["sfr"] = self.sfr
         return Prediction(energy=self.grid.energy, dsnb=dsnb, boosted=boosted, params=par,
-                          convention=self.convention, options=dict(self.options))
+                          convention=self.convention, options=dict(self.options),
+                          boosted_channels=self.propagator.cevns_boosted_channels)

@@ -81,8 +81,10 @@ class Parameter:
 _UNIT_TEX: dict[str, str] = {"MeV^-3": r"\mathrm{MeV}^{-3}", "MeV": r"\mathrm{MeV}", "erg": r"\mathrm{erg}",
                              "eV": r"\mathrm{eV}"}
 
-#: Temperature range accepted (MeV): wide enough for any supernova model.
-_TEMPERATURE_RANGE = (0.5, 50.0)
+#: Temperature range accepted (MeV): wide enough for any supernova model, and the energy grids
+#: (to 200 MeV) hold the whole DSNB: at T = 20 MeV 9e-5 of its number lies above 200 MeV (3% at 50 MeV).
+TEMPERATURE_RANGE_MEV: tuple[float, float] = (0.5, 20.0)
+_TEMPERATURE_RANGE = TEMPERATURE_RANGE_MEV
 
 #: Every parameter, by API name.
 PARAMETERS: dict[str, Parameter] = {p.name: p for p in (

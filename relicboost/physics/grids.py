@@ -17,11 +17,15 @@ from .cosmology import Cosmology
 from .quadrature import cumulative_simpson_uniform, simpson_weights
 from .relic import relic_number_density
 from .star_formation import ccsn_rate
+from ..parameters import TEMPERATURE_RANGE_MEV
 from .validation import check_choice, check_positive
 
 #: Upper end of every energy grid, MeV.  Fluxes at 200 MeV are < 1e-8 of
 #: their peak for T <= 10 MeV, so tail integrals are not truncated.
 ENERGY_MAX_MEV: float = 200.0
+#: Highest supernova temperature a Model accepts, MeV (parameter registry): at 20 MeV the DSNB
+#: number flux above ENERGY_MAX_MEV is 9e-5 of the total (tests/unit/test_model_api.py).
+T_MAX_MEV: float = TEMPERATURE_RANGE_MEV[1]
 
 
 @dataclass(frozen=True)

@@ -23,11 +23,11 @@ exp(-Delta tau) <= 1 factors, which is stable for any optical depth.
 """
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
 from .grids import PropagationGrid
+from .printed_attenuation import SERIES as _SERIES
+from .printed_attenuation import SERIES_MAX_T, PrintedAttenuation
 from .quadrature import cumulative_simpson_uniform
 from .validation import check_choice
 
@@ -50,28 +50,8 @@ def source_table(grid: PropagationGrid, spectrum) -> np.ndarray:
     return grid.source_weight[:, None] * spectrum(grid.energy[None, :] * zp1[:, None])
 
 
-def _moment_series(order: int = 10) -> np.ndarray:
-    """Taylor coefficients c[j, n] of w_j(t) = int_0^2 L_j(s) exp(-t s) ds = sum_n c[j, n] t^n.
-
-    L_0, L_1, L_2 are the quadratic Lagrange polynomials on the nodes s = 0, 1, 2.
-    """
-    n = np.arange(order + 3)
-    mu = 2.0 ** (n + 1) / (n + 1)  # int_0^2 s^n ds
-    c = np.empty((3, order + 1))
-    sign_fact = np.array([(-1.0) ** k / math.factorial(k) for k in range(order + 1)])
-    k = np.arange(order + 1)
-    c[0] = 0.5 * (mu[k + 2] - 3.0 * mu[k + 1] + 2.0 * mu[k]) * sign_fact
-    c[1] = -(mu[k + 2] - 2.0 * mu[k + 1]) * sign_fact
-    c[2] = 0.5 * (mu[k + 2] - mu[k + 1]) * sign_fact
-    return c
-
-
-_SERIES = _moment_series(5)
-#: Below this the 5th-order Taylor series (truncation < 1e-11 relative) replaces the closed forms
-#: (whose cancellation error, ~1e-16 / t^3, is < 1e-10 above it).
-_SERIES_MAX_T = 0.02
-#: Largest lambda E k for which exp(+lambda E k) is formed directly (cumulative-sum path).
-_MAX_EXPONENT = 600.0
+#: Below this the 5th-order Taylor series replaces the closed forms (see printed_attenuation).
+_SERIES_MAX_T = SERIES_MAX_T
 
 
 def fitted_simpson_weights(t: np.ndarray) -> np.ndarray:
@@ -96,7 +76,7 @@ def fitted_simpson_weights(t: np.ndarray) -> np.ndarray:
     for n in range(1, _SERIES.shape[1]):
         np.multiply(powers[n - 1], t, out=powers[n])
     # Taylor series for every t (one small matrix product), replaced below where t is not small
-    w = (_SERIES @ powers.reshape(powers.shape[0], -1)).reshape((3,) + t.shape)
+    w = (_SERIES @ powers.reshape(powers.shape[0], -1)).reshape((3, *t.shape))
     small = t < _SERIES_MAX_T
     if small.all():
         return w
@@ -169,7 +149,6 @@ def attenuated_dsnb(grid: PropagationGrid, src: np.ndarray, lam: float, sigma_en
     zc = grid.z_coarse
     h = grid.h_u
     e = grid.energy[None, :]
-    out = np.zeros(src.shape[:-2] + (zc.size, e.size))
     if sigma is not None:
         if sigma_energy != "printed":
             raise ValueError("sigma_energy must be 'printed' when a general cross section sigma(E) is given")
@@ -178,32 +157,18 @@ def attenuated_dsnb(grid: PropagationGrid, src: np.ndarray, lam: float, sigma_en
         if e.shape[1] != grid.energy.size or not np.all(np.isfinite(e)) or np.any(e < 0):
             raise ValueError(f"sigma must be finite, >= 0 MeV^-2 and have {grid.energy.size} values")
     if sigma_energy == "printed" or lam == 0.0:
-        k, dk = grid.k_printed, grid.dk_printed
-        rate = lam * e * (dk[0:-2:2] * h)[:, None]
-        tau1 = lam * e * (k[1:-1:2] - k[0:-2:2])[:, None]
-        tau2 = lam * e * (k[2::2] - k[0:-2:2])[:, None]
-        blocks = _fitted_blocks(src, rate, tau1, tau2, h)
-        if lam * e[0].max() * k[-1] < _MAX_EXPONENT:
-            # sum_{panels >= m} blocks * exp(-(tau to the panel) ) as one reverse cumulative sum
-            x = np.exp(-lam * e * k[0::2][:, None])
-            out[..., :-1, :] = np.cumsum((blocks * x[:-1])[..., ::-1, :], axis=-2)[..., ::-1, :] / x[:-1]
-        else:  # same sum as a backward recurrence of exp(-Delta tau) <= 1 factors (no overflow)
-            r2 = np.exp(-tau2)
-            acc = np.zeros(src.shape[:-2] + (e.shape[1],))
-            for m in range(zc.size - 2, -1, -1):
-                acc = blocks[..., m, :] + r2[m] * acc
-                out[..., m, :] = acc
-    else:
-        l, dl = grid.l_local, grid.dl_local
-        for m in range(zc.size - 1):
-            j = 2 * m
-            c = lam * e / (1.0 + zc[m])
-            rate = c * (dl[j:-2:2] * h)[:, None]
-            tau0 = c * (l[j:-2:2] - l[j])[:, None]
-            tau1 = c * (l[j + 1:-1:2] - l[j:-2:2])[:, None]
-            tau2 = c * (l[j + 2::2] - l[j:-2:2])[:, None]
-            blocks = _fitted_blocks(src[..., j:, :], rate, tau1, tau2, h)
-            out[..., m, :] = np.sum(np.exp(-tau0) * blocks, axis=-2)
+        return PrintedAttenuation(grid, src.shape[:-2])(src, lam * e[0])
+    l, dl = grid.l_local, grid.dl_local
+    out = np.zeros(src.shape[:-2] + (zc.size, e.size))
+    for m in range(zc.size - 1):
+        j = 2 * m
+        c = lam * e / (1.0 + zc[m])
+        rate = c * (dl[j:-2:2] * h)[:, None]
+        tau0 = c * (l[j:-2:2] - l[j])[:, None]
+        tau1 = c * (l[j + 1:-1:2] - l[j:-2:2])[:, None]
+        tau2 = c * (l[j + 2::2] - l[j:-2:2])[:, None]
+        blocks = _fitted_blocks(src[..., j:, :], rate, tau1, tau2, h)
+        out[..., m, :] = np.sum(np.exp(-tau0) * blocks, axis=-2)
     return out * ((1.0 + zc) ** 2)[:, None]
 
 
@@ -225,7 +190,25 @@ def upscattered_partner(grid: PropagationGrid, dsnb_z: np.ndarray, lam: float) -
     """
     if lam == 0.0:
         return np.zeros(dsnb_z.shape[:-2] + (grid.energy.size,))
-    z_weighted = np.einsum("m,...me->...e", grid.boost_weight, dsnb_z)
+    return partner_from_weighted(grid, np.einsum("m,...me->...e", grid.boost_weight, dsnb_z), lam)
+
+
+def partner_from_weighted(grid: PropagationGrid, z_weighted: np.ndarray, lam: float) -> np.ndarray:
+    """Eq. IV.11 from H(E_D) = sum_m boost_weight_m Phi_D(z_m, E_D): psi(E_C) = lam int_{E_C} H dE_D.
+
+    Parameters
+    ----------
+    grid : PropagationGrid
+    z_weighted : numpy.ndarray
+        H on the energy nodes, shape (..., n_E), MeV^2 cm^-2 s^-1 MeV^-1.
+    lam : float
+        lambda in MeV^-3.
+
+    Returns
+    -------
+    numpy.ndarray
+        Shape (..., n_E): psi(E_C) in cm^-2 s^-1 MeV^-1.
+    """
     cum = cumulative_simpson_uniform(z_weighted * grid.energy, grid.h_lnE, axis=-1)
     return lam * (cum[..., -1:] - cum)
 

@@ -100,7 +100,7 @@ class Target:
 
     @classmethod
     def from_table(cls, table: str, name: str | None = None,
-                   sin2_theta_w: float = SIN2_THETA_W_DEFAULT) -> "Target":
+                   sin2_theta_w: float = SIN2_THETA_W_DEFAULT) -> Target:
         """Build a target from a shipped isotope table (columns A, Z, mass_amu, abundance)."""
         df = load_table(table, required_columns=("A", "Z", "mass_amu", "abundance"))
         iso = tuple(Isotope(int(r.A), int(r.Z), float(r.mass_amu), float(r.abundance))

@@ -26,16 +26,13 @@ import pandas as pd
 from tqdm import tqdm
 
 from relicboost import Model
+from relicboost.inference.crossing import sk_crossing_lam, sk_integrated_limit
 from relicboost.io import atomic_savefig, atomic_write_csv
-from relicboost.physics.detection import SK_THRESHOLD_MEV, integrated_flux
+from relicboost.physics.detection import SK_THRESHOLD_MEV
 from relicboost.physics.interactions import (
     coupling_from_lam,
     heavy_mediator_min_mass_MeV,
 )
-from relicboost.physics.light_mediator import light_mediator_fluxes
-from relicboost.physics.transport import consistent_solver
-from relicboost.inference.crossing import sk_crossing_lam, sk_integrated_limit
-from relicboost.io import atomic_savefig, atomic_write_csv
 
 SPECTRUM_LAMS: tuple[float, ...] = (1e-11, 1e-10, 1e-9)
 COLORS: dict[float, str] = {1e-11: "#b8860b", 1e-10: "#00897b", 1e-9: "#6a1b9a"}
@@ -45,8 +42,6 @@ M_LIGHT_MEV: np.ndarray = np.geomspace(1e-4, 1e-1, 10)
 G_SCAN: np.ndarray = np.geomspace(1e-6, 1e-1, 14)
 DEFICIT_LEVELS: tuple[float, ...] = (0.9, 0.5)
 M_NU_EV: float = 0.05
-PAPER_LABEL = "convention: paper (Eqs. III.8, IV.10, IV.11 as printed)"
-CONSISTENT_LABEL = "convention: consistent (transport, MSW normal ordering, relic_dof = 6)"
 
 
 def _figure(ncols: int, width: float = 11.0, height: float = 4.2):
@@ -84,7 +79,7 @@ def spectrum_figure(outdir: Path) -> list[Path]:
         ax.set_ylim(1e-3, 1e3)
         ax.set_xlabel("anti-nu_e energy E [MeV]")
         ax.set_ylabel("flux [cm^-2 s^-1 MeV^-1]")
-        ax.set_title(PAPER_LABEL if name == "paper" else CONSISTENT_LABEL, fontsize=8)
+        ax.set_title(m.propagator.label, fontsize=8)
         ax.axvline(SK_THRESHOLD_MEV, color="0.5", lw=0.8, ls=":")
     axes[0].legend(fontsize=7)
     fig.suptitle("anti-nu_e flux today, lam = G_X^2 m_nu in MeV^-3, T = (6.6, 7, 10) MeV", fontsize=9)
@@ -133,7 +128,7 @@ def sk_window_figure(outdir: Path) -> list[Path]:
         ax.set_ylim(1e-2, 20)
         ax.set_xlabel("lam = G_X^2 m_nu [MeV^-3]")
         ax.set_ylabel("anti-nu_e flux above 17.3 MeV [cm^-2 s^-1]")
-        ax.set_title(PAPER_LABEL if conv == "paper" else CONSISTENT_LABEL, fontsize=8)
+        ax.set_title(m.propagator.label, fontsize=8)
         ax.legend(fontsize=7)
     header = ["anti-nu_e flux above 17.3 MeV vs lam in the paper and consistent conventions",
               f"SK-IV 90% C.L. limit {limit:g} cm^-2 s^-1 (relicboost.data sk4_integrated_limit)"]
@@ -148,22 +143,23 @@ def _paper_sk_crossing(T: tuple[float, float]) -> float:
 def gm_plane_figure(outdir: Path, progress: bool = True) -> list[Path]:
     """(g, M) plane for scalar and vector mediators in both conventions (PNG, PDF, CSV)."""
     model = Model(convention="consistent", points_per_decade=40, substeps=1)
-    solver = consistent_solver(model.energy, model.cosmology, model.sfr, model.options, model.grid_spec.z_max)
     temps = (model.defaults["T_nue"], model.defaults["T_nuebar"], model.defaults["T_nux"])
-    e = model.energy
-    ref = integrated_flux(e, solver.species_fluxes(0.0, temps)[1][1], SK_THRESHOLD_MEV)
+
+    def sk_window(pred) -> float:
+        return pred.integrated_flux("nuebar", SK_THRESHOLD_MEV)
+
+    ref = sk_window(model.predict(0.0))
     rows = []
     ratio = {}
     jobs = [(med, M, g) for med in ("scalar", "vector") for M in M_LIGHT_MEV for g in G_SCAN]
     for med, M, g in tqdm(jobs, desc="(g, M) light-mediator points", disable=not progress):
-        _, tot = light_mediator_fluxes(solver, g, M, med, temps, M_NU_EV)
-        r = integrated_flux(e, tot[1], SK_THRESHOLD_MEV) / ref
+        r = sk_window(model.predict_mediator(g, M, mediator=med, m_nu_eV=M_NU_EV)) / ref
         ratio[(med, M, g)] = r
         rows.append({"mediator": med, "M_MeV": M, "g": g, "computed": "point-by-point (light-mediator transport)",
                      "sk_window_flux_ratio": r})
     # heavy-mediator mapping above M = 0.1 MeV: lam where the flux ratio reaches each level
     lams = LAM_SCAN
-    heavy = np.array([integrated_flux(e, solver.species_fluxes(l, temps)[1][1], SK_THRESHOLD_MEV) / ref for l in lams])
+    heavy = np.array([sk_window(model.predict(lam)) / ref for lam in lams])
     lam_level = {lv: _crossing(lams[::-1], heavy[::-1], lv) for lv in DEFICIT_LEVELS}
     M_heavy = np.geomspace(M_LIGHT_MEV[-1], 1e2, 20)
     lam_paper = _paper_sk_crossing(TEMPERATURE_SETS[0])
@@ -190,7 +186,7 @@ def gm_plane_figure(outdir: Path, progress: bool = True) -> list[Path]:
         ax.set_xlabel(f"{med} mediator mass M [MeV]")
         ax.set_ylabel("coupling g")
         ax.set_title(f"{med}: anti-nu_e flux above 17.3 MeV / no-interaction value\n"
-                     f"{CONSISTENT_LABEL}; m_nu = {M_NU_EV} eV", fontsize=7)
+                     f"{model.propagator.label}; m_nu = {M_NU_EV} eV", fontsize=7)
         ax.legend(fontsize=6, loc="lower right")
     for lv, lam in lam_level.items():
         rows.append({"mediator": "both", "M_MeV": float("nan"), "g": float("nan"),
@@ -199,8 +195,8 @@ def gm_plane_figure(outdir: Path, progress: bool = True) -> list[Path]:
                  "computed": f"paper convention SK-IV crossing lam_MeV-3 = {lam_paper:.4g} (T = 7/10 MeV)",
                  "sk_window_flux_ratio": float("nan")})
     header = ["(g, M) plane, consistent convention: anti-nu_e flux above 17.3 MeV divided by its lam = 0 value",
-              f"m_nu = {M_NU_EV} eV; T = {temps} MeV; light-mediator points computed with the full tree-level "
-              "cross sections (relicboost.physics.light_mediator, normalise='paper')"]
+              (f"m_nu = {M_NU_EV} eV; T = {temps} MeV; light-mediator points computed with the full tree-level "
+              "cross sections (relicboost.physics.light_mediator, normalise='paper')")]
     csv = atomic_write_csv(outdir / "conventions_gM.csv", pd.DataFrame(rows), header)
     return _save(fig, outdir, "conventions_gM") + [csv]
 

@@ -40,7 +40,7 @@ def test_bad_nuisance_in_constructor(name, bad):
 def test_error_states_allowed_range(model):
     with pytest.raises(ValueError, match=r"lam must be in \[0, 1000\]"):
         model.predict(lam=-1.0)
-    with pytest.raises(ValueError, match=r"T_nuebar must be in \[0.5, 50\]"):
+    with pytest.raises(ValueError, match=r"T_nuebar must be in \[0.5, 20\]"):
         model.predict(T_nuebar=-7.0)
     with pytest.raises(ValueError, match=r"lam must be a single number"):
         model.predict(lam=[1e-10, 1e-9])
@@ -148,3 +148,51 @@ def test_to_frame_units_in_column_names(model):
     df = model.predict(lam=1e-10).to_frame()
     assert "energy_MeV" in df.columns and "nuebar_total_flux_cm-2_s-1_MeV-1" in df.columns
     assert np.isfinite(df.to_numpy()).all()
+
+
+# --------------------------------------------------------------------------- issue 10 item 7: Model arguments
+
+@pytest.mark.parametrize("kw,exc,name", [
+    ({"cosmology": "abc"}, ValueError, "cosmology"), ({"z_max": 1e300}, ValueError, r"z_max must be in \[0.1, 10\]"),
+    ({"z_max": float("inf")}, ValueError, "z_max"), ({"n_z_fine": 161.5}, ValueError, "n_z_fine"),
+    ({"n_z_fine": True}, TypeError, "n_z_fine"), ({"n_z_fine": "161"}, TypeError, "n_z_fine"),
+    ({"points_per_decade": 50.5}, ValueError, "points_per_decade"), ({"T_nux": 50.0}, ValueError, "T_nux"),
+    ({"substeps": 1.5, "convention": "consistent"}, ValueError, "substeps"),
+    ({"theta12": 95.0, "convention": "consistent"}, ValueError, "theta12"),
+])
+def test_model_arguments_rejected_at_construction(kw, exc, name):
+    with pytest.raises(exc, match=name):
+        Model(**kw)
+
+
+def test_integral_float_grid_sizes_are_accepted():
+    m = Model(n_z_fine=161.0, points_per_decade=50.0)
+    assert m.grid_spec.n_z_fine == 161 and isinstance(m.grid_spec.n_z_fine, int)
+    np.testing.assert_array_equal(m.predict(1e-10).flux(), Model().predict(1e-10).flux())
+
+
+def test_dsnb_number_flux_complete_at_highest_temperature():
+    """At the largest allowed T (20 MeV) the grid (to 200 MeV) holds the whole DSNB number flux.
+
+    Reference: int dE Phi(E) over all E = c/H0 int dz R(z) / ((1+z) E(z)) N_tot (the spectrum is
+    redshifted, not lost), by quad; the grid's share must be complete to 3e-4.  At T = 50 MeV
+    (the old bound) 3% lies above 200 MeV, so this test fails for the old range.
+    """
+    from scipy import integrate
+
+    from relicboost.physics import units
+    from relicboost.physics.cosmology import Cosmology
+    from relicboost.physics.grids import T_MAX_MEV
+    from relicboost.physics.sources import fermi_dirac_spectrum
+    from relicboost.physics.star_formation import ccsn_rate
+
+    cos = Cosmology()
+    T = T_MAX_MEV
+    n_tot = integrate.quad(lambda e: float(fermi_dirac_spectrum(e, T)), 0.0, 60.0 * T, limit=200)[0]
+    rate = lambda z: float(units.per_mpc3_yr_to_per_cm3_s(ccsn_rate(z, "paper")))  # noqa: E731
+    total = cos.hubble_distance_cm * n_tot * integrate.quad(
+        lambda z: rate(z) / ((1.0 + z) * float(cos.E(z))), 0.0, 6.0, epsrel=1e-10, limit=200)[0]
+    m = Model(T_nue=T, T_nuebar=T, T_nux=T)
+    p = m.predict(0.0)
+    on_grid = p.integrated_flux("nuebar", emin=m.energy[0], component="dsnb")
+    assert on_grid == pytest.approx(total, rel=3e-4)
