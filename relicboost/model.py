@@ -215,8 +215,9 @@ class Model:
         dsnb = {s: dsnb0[i] for i, s in enumerate(_COMPUTED)}
         return dsnb, boosted
 
-    def predict_mediator(self, g: float, M_MeV: float, mediator: str = "scalar", m_nu_eV: float = 0.05,
-                         normalise: str = "paper", **nuisances: float) -> Prediction:
+    def predict_mediator(self, g: float, M_MeV: float, mediator: str | None = None, m_nu_eV: float = 0.05,
+                         normalise: str = "paper", model: Any = "paper", relic: str = "majorana",
+                         couplings: Any = "universal", **nuisances: float) -> Prediction:
         """Fluxes today for a scalar or vector mediator of coupling g and mass M (full propagators).
 
         The tree-level cross sections of :mod:`relicboost.physics.light_mediator` are used
@@ -244,38 +245,49 @@ class Model:
             Relic neutrino mass in eV, in [1e-4, 1] (default 0.05).
         normalise : {"paper", "tree"}
             Heavy-limit O(1) factors divided out ("paper") or kept ("tree"); see
-            :func:`relicboost.physics.light_mediator.sigma`.
+            :func:`relicboost.physics.light_mediator.sigma`.  "tree" is
+            ``model="complex-scalar"`` (scalar) or ``model="vector"`` with Majorana relics.
+        model : {"paper", "complex-scalar", "real-scalar", "vector"} or ParticleModel
+            Particle model (:mod:`relicboost.physics.light_mediator.models`, docs/conventions.md
+            "(g, M) plane"); "paper" (default) is today's normalisation with the ``mediator``
+            propagator.  Other models fix the mediator themselves.
+        relic : {"majorana", "dirac"}
+            Relic neutrino nature (Dirac: chirality factor 1/2); with a model name only.
+        couplings : {"universal", "e", "mu", "tau"} or 3 floats
+            Flavour-basis couplings relative to g; with a model name only (the transport needs
+            "universal").
         **nuisances : float
             Per-call overrides of T_nue, T_nuebar, T_nux (MeV), E_tot (erg), sfr_norm.
 
         Returns
         -------
         Prediction
-            ``params`` holds g, M_MeV, mediator, m_nu_eV, normalise and the equivalent
-            heavy-mediator ``lam`` (MeV^-3).
+            ``params`` holds g, M_MeV, mediator, m_nu_eV, normalise, ``model`` (label) and the
+            model's heavy-limit ``lam`` (lam_eff, MeV^-3; paper Eq. II.5 for model="paper").
         """
         from .physics import light_mediator
-        from .physics.interactions import lam_from_coupling
 
         g = check_scalar_in_range("g", g, *MEDIATOR_RANGES["g"])
         M_MeV = check_scalar_in_range("M_MeV", M_MeV, *MEDIATOR_RANGES["M_MeV"])
         m_nu_eV = check_scalar_in_range("m_nu_eV", m_nu_eV, *MEDIATOR_RANGES["m_nu_eV"])
-        check_choice("mediator", mediator, light_mediator.MEDIATORS)
         check_choice("normalise", normalise, ("paper", "tree"))
+        pm = self._particle_model(model, mediator, normalise, relic, couplings)
+        mediator = pm.mediator
         unknown = set(nuisances) - set(NUISANCES)
         if unknown:
             raise ValueError(f"unknown parameter(s) {sorted(unknown)}; allowed: {NUISANCES}")
         par = dict(self.defaults)
         par.update(self._check_nuisances(nuisances))
-        lam = float(lam_from_coupling(g, M_MeV, m_nu_eV, mediator))
-        extra = {"g": g, "M_MeV": M_MeV, "mediator": mediator, "m_nu_eV": m_nu_eV, "normalise": normalise}
+        lam = pm.lam_eff(g, M_MeV, m_nu_eV)
+        extra = {"g": g, "M_MeV": M_MeV, "mediator": mediator, "m_nu_eV": m_nu_eV, "normalise": normalise,
+                 "model": pm.label}
         temps = tuple(par[f"T_{s}"] for s in _COMPUTED)
         if self.convention == "consistent":
             if g == 0.0:
                 pred = self._predict_consistent(0.0, par)
             else:
                 dsnb3, total3 = light_mediator.light_mediator_fluxes(self._transport, g, M_MeV, mediator, temps,
-                                                                     m_nu_eV, normalise)
+                                                                     m_nu_eV, normalise, pm)
                 scale = par["E_tot"] / DEFAULT_E_TOT_ERG * par["sfr_norm"]
                 dsnb = {s: dsnb3[i] * scale for i, s in enumerate(_COMPUTED)}
                 boosted = {s: (total3[i] - dsnb3[i]) * scale for i, s in enumerate(_COMPUTED)}
@@ -290,12 +302,32 @@ class Model:
                 psi = np.zeros((len(_COMPUTED), self.grid.energy.size))
             else:
                 sig, kernel = light_mediator.paper_partner_kernel(self.grid.energy, g, M_MeV, mediator, m_nu_eV,
-                                                                  normalise, self.options["outgoing"])
+                                                                  normalise, self.options["outgoing"], pm)
                 dsnb_z = attenuated_dsnb(self.grid, src, 0.0, "printed", sigma=sig)
                 psi = upscattered_kernel(self.grid, dsnb_z, kernel)
             pred = self._finish(lam, par, *self._paper_components(dsnb_z, psi, par))
         pred.params.update(extra)
         return pred
+
+    @staticmethod
+    def _particle_model(model: Any, mediator: str | None, normalise: str, relic: str, couplings: Any):
+        """ParticleModel from predict_mediator's arguments (model name or object, legacy normalise)."""
+        from .physics.light_mediator.models import ParticleModel
+
+        if isinstance(model, ParticleModel):
+            return model
+        if model == "paper":
+            check_choice("mediator", "scalar" if mediator is None else mediator, ("scalar", "vector"))
+            mediator = mediator or "scalar"
+            if normalise == "tree":
+                return ParticleModel("complex-scalar" if mediator == "scalar" else "vector", "majorana")
+            return ParticleModel("paper", mediator=mediator)
+        if normalise != "paper":
+            raise ValueError("normalise='tree' is only for model='paper' (it is model='complex-scalar'/'vector')")
+        pm = ParticleModel(model, relic, couplings)
+        if mediator is not None and mediator != pm.mediator:
+            raise ValueError(f"mediator={mediator!r} contradicts model={model!r} (mediator {pm.mediator!r})")
+        return pm
 
     def _predict_consistent(self, lam: float, par: dict) -> Prediction:
         """Transport-equation prediction (docs/conventions.md, convention "consistent")."""

@@ -56,17 +56,20 @@ import numpy as np
 from ..units import EV_MEV
 
 MEDIATORS: tuple[str, ...] = ("scalar", "vector")
+#: Amplitude sets: "scalar" = complex scalar with lepton number 2 (the ``mediator="scalar"`` of the paper
+#: convention), "real_scalar" = real scalar coupled to nu nu + h.c. (:mod:`.models`), "vector".
+KINDS: tuple[str, ...] = ("scalar", "vector", "real_scalar")
 #: int f dy in the heavy limit (see module docstring).
-F_HEAVY: dict[str, float] = {"scalar": 2.5, "vector": 80.0 / 3.0, "flat": 1.0}
+F_HEAVY: dict[str, float] = {"scalar": 2.5, "vector": 80.0 / 3.0, "real_scalar": 25.0 / 6.0, "flat": 1.0}
 #: Tree-level relic-averaged sigma per relic state / paper Eq. II.5, heavy limit (chirality factor not included).
-TREE_OVER_PAPER: dict[str, float] = {"scalar": 2.5 / 6.0, "vector": 80.0 / 18.0, "flat": 1.0}
+TREE_OVER_PAPER: dict[str, float] = {k: v / 6.0 for k, v in F_HEAVY.items() if k != "flat"} | {"flat": 1.0}
 
 
 def _check(mediator: str, allow_flat: bool = False) -> None:
     if allow_flat and mediator == "flat":
         return
-    if mediator not in MEDIATORS:
-        raise ValueError(f"mediator must be one of {MEDIATORS}, got {mediator!r}")
+    if mediator not in KINDS:
+        raise ValueError(f"mediator must be one of {KINDS}, got {mediator!r}")
 
 
 def _checked(x, name: str, positive: bool = True) -> np.ndarray:
@@ -78,10 +81,16 @@ def _checked(x, name: str, positive: bool = True) -> np.ndarray:
 
 
 def width_over_mass(g, mediator: str) -> np.ndarray:
-    """Tree-level total width / mass of the mediator: 3 g^2/(32 pi) (scalar), g^2/(8 pi) (vector)."""
+    """Tree-level total width / mass: 3 g^2/(32 pi) (complex scalar), 3 g^2/(16 pi) (real scalar), g^2/(8 pi) (vector).
+
+    Vertex factor g (:mod:`.models`): phi -> nu_k nu_k has |M|^2 = g^2 M^2 and Gamma = g^2 M/(32 pi) per k
+    (identical final neutrinos); the real scalar decays also to nubar_k nubar_k; V -> nu_k nubar_k has
+    Gamma = g^2 M/(24 pi) per k (chiral coupling g gamma^mu P_L).
+    """
     _check(mediator)
     g = _checked(g, "g", positive=False)
-    return 3.0 * g**2 / (32.0 * np.pi) if mediator == "scalar" else g**2 / (8.0 * np.pi)
+    per_flavour = {"scalar": 1.0 / (32.0 * np.pi), "real_scalar": 2.0 / (32.0 * np.pi), "vector": 1.0 / (24.0 * np.pi)}
+    return 3.0 * g**2 * per_flavour[mediator]
 
 
 def squared_amplitudes(s, t, M_MeV, g, mediator: str, width: bool = True) -> dict[str, np.ndarray]:
@@ -103,7 +112,9 @@ def squared_amplitudes(s, t, M_MeV, g, mediator: str, width: bool = True) -> dic
     Returns
     -------
     dict
-        scalar: ``nunu_s`` (per final channel), ``nunubar_t``; vector: ``nunu_t`` (j != i),
+        scalar: ``nunu_s`` (per final channel), ``nunubar_t``; real_scalar: ``nunu_s`` (per final
+        channel nu_k nu_k or nubar_k nubar_k, k != i for the latter), ``nunu_lnv_same`` (nu_i nu_i ->
+        nubar_i nubar_i, s + t + u), ``nunu_t`` (nu_i nu_j -> nubar_i nubar_j, j != i), ``nunubar_t``; vector: ``nunu_t`` (j != i),
         ``nunubar_t`` (j != i), ``nunu_same``, ``nunubar_same``, ``nunubar_annihilation`` (per k != i).
     """
     _check(mediator)
@@ -116,6 +127,10 @@ def squared_amplitudes(s, t, M_MeV, g, mediator: str, width: bool = True) -> dic
     g4 = float(g) ** 4
     if mediator == "scalar":
         return {"nunu_s": g4 * s**2 / np.abs(Ds) ** 2, "nunubar_t": g4 * t**2 / (t - M2) ** 2}
+    if mediator == "real_scalar":
+        return {"nunu_s": g4 * s**2 / np.abs(Ds) ** 2, "nunubar_t": g4 * t**2 / (t - M2) ** 2,
+                "nunu_t": g4 * t**2 / (t - M2) ** 2,
+                "nunu_lnv_same": g4 * np.abs(s / Ds + t / (t - M2) + u / (u - M2)) ** 2}
     return {
         "nunu_t": 4 * g4 * s**2 / (t - M2) ** 2,
         "nunubar_t": 4 * g4 * u**2 / (t - M2) ** 2,
@@ -130,6 +145,17 @@ def _l1(x):
     x = np.asarray(x, dtype=float)
     xs = np.where(x < 1e-8, 1.0, x)
     return np.where(x < 1e-8, 1.0 - x / 2.0, np.log1p(xs) / xs)
+
+
+def _real_scalar_moments(x):
+    """int_0^1 a dy and int_0^1 a abar dy, a = y/(1+xy), abar = (1-y)/(1+x(1-y)) (series for small x)."""
+    x = np.asarray(x, dtype=float)
+    small = x < 1e-3
+    xs = np.where(small, 1.0, x)
+    l1 = np.log1p(xs) / xs
+    A1 = np.where(small, 0.5 - x / 3 + x**2 / 4, (1.0 - l1) / xs)
+    Aab = np.where(small, 1 / 6 - x / 6 + 3 * x**2 / 20, (1.0 - 2.0 * l1 * (1.0 + xs) / (2.0 + xs)) / xs**2)
+    return A1, Aab
 
 
 def _moments(x):
@@ -155,6 +181,9 @@ def shape_integral(x, gamma, mediator: str) -> np.ndarray:
     if mediator == "scalar":
         return 1.5 * B + 3.0 * Ic
     reb = (x - 1.0) * B
+    if mediator == "real_scalar":
+        A1, Aab = _real_scalar_moments(x)
+        return 3.0 * B + 6.0 * Ic + 2.0 * reb * A1 + Aab
     return 8 * Ia + 8 * Ib + 2 * Ie + 4 * (Ib - 2 * reb * Id + B / 3) + 8 * B / 3
 
 
@@ -212,6 +241,9 @@ def _shape(y, ybar, x, Bbar, rebar, mediator):
     if mediator == "scalar":
         return 1.5 * Bbar + 3.0 * (y * a) ** 2
     ab = 1.0 / (1.0 + x * ybar)
+    if mediator == "real_scalar":
+        lnv = y * a + ybar * ab  # t/D_t + u/D_u in units of s/M^2 (the s/D_s part is Re(1/D) and B)
+        return 3.0 * Bbar + 5.0 * (y * a) ** 2 + rebar * lnv + 0.5 * lnv**2
     yb2 = ybar**2
     return (8 * a**2 + 8 * yb2 * a**2 + 2 * (a + ab) ** 2
             + 4 * yb2 * (a**2 - 2 * rebar * a + Bbar) + 8 * yb2 * Bbar)
@@ -224,4 +256,7 @@ def _step_shape_integral(x, Bbar, rebar, mediator):
     Ia, Ib, Ic, Id, Ie = _moments(x)
     if mediator == "scalar":
         return 1.5 * Bbar + 3.0 * Ic
+    if mediator == "real_scalar":
+        A1, Aab = _real_scalar_moments(x)
+        return 3.0 * Bbar + 6.0 * Ic + 2.0 * rebar * A1 + Aab
     return 8 * Ia + 8 * Ib + 2 * Ie + 4 * (Ib - 2 * rebar * Id + Bbar / 3) + 8 * Bbar / 3

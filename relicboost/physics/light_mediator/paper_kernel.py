@@ -11,6 +11,7 @@ import numpy as np
 
 from ..units import EV_MEV
 from .cross_sections import _check, _shape, shape_integral, sigma, width_over_mass
+from .models import ParticleModel
 from .transport_kernels import _segment_rule
 
 #: Outgoing neutrinos counted in the paper convention (``Model`` option ``outgoing``).
@@ -116,7 +117,8 @@ def _fraction(y, ybar, x, gamma, mediator, outgoing, normalise):
 
 
 def paper_partner_kernel(energy_MeV: np.ndarray, g: float, M_MeV: float, mediator: str, m_nu_eV: float = 0.05,
-                         normalise: str = "paper", outgoing: str = "partner") -> tuple[np.ndarray, np.ndarray]:
+                         normalise: str = "paper", outgoing: str = "partner",
+                         model: ParticleModel | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Cross section and Eq. IV.11 kernel matrix of a light mediator for the ``paper`` convention.
 
     Eq. IV.11 with a general differential cross section reads
@@ -139,6 +141,9 @@ def paper_partner_kernel(energy_MeV: np.ndarray, g: float, M_MeV: float, mediato
         As in :func:`sigma`.
     outgoing : {"partner", "both"}
         Outgoing neutrinos counted (see :func:`fraction_distribution`).
+    model : ParticleModel, optional
+        Replaces ``mediator`` and ``normalise``: the model's cross section, width and (for a model
+        other than "paper") tree-level shapes (:mod:`.models`).
 
     Returns
     -------
@@ -146,15 +151,20 @@ def paper_partner_kernel(energy_MeV: np.ndarray, g: float, M_MeV: float, mediato
         sigma at the nodes, MeV^-2, shape (n_E,); W, shape (n_E, n_E), MeV^-2, with
         psi_c = sum_d W[c, d] H_d (:func:`relicboost.physics.propagation.upscattered_kernel`).
     """
-    _check(mediator)
-    _check_paper_options(outgoing, normalise)
     e = np.asarray(energy_MeV, dtype=float)
-    sig = sigma(e, g, M_MeV, mediator, m_nu_eV, normalise)
+    if model is not None:
+        mediator, normalise = model.kind, ("paper" if model.name == "paper" else "tree")
+        sig = model.sigma(e, g, M_MeV, m_nu_eV)
+        gam = model.width_over_mass(g)
+    else:
+        _check(mediator)
+        sig = sigma(e, g, M_MeV, mediator, m_nu_eV, normalise)
+        gam = float(width_over_mass(g, mediator))
+    _check_paper_options(outgoing, normalise)
     n = e.size
     h = float(np.log(e[1] / e[0]))
     if n < 3 or np.max(np.abs(np.diff(np.log(e)) - h)) > 1e-9:
         raise ValueError("energy_MeV must be a log-uniform grid of >= 3 nodes")
-    gam = float(width_over_mass(g, mediator))
     c_x = 2.0 * float(m_nu_eV) * EV_MEV / float(M_MeV) ** 2   # x = c_x E
     t, w, ytop, wtop = _segment_rule(h=round(h, 12))
     Q = np.zeros((n, n))

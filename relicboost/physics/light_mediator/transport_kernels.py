@@ -27,6 +27,7 @@ from .cross_sections import (
     _step_shape_integral,
     width_over_mass,
 )
+from .models import ParticleModel
 
 
 @lru_cache(maxsize=4)
@@ -111,21 +112,30 @@ def _kernel(energy_bytes: bytes) -> _Kernel:
 
 
 def light_channel_steps(tgrid: TransportGrid, g: float, M_MeV: float, mediator: str, m_nu_eV: float = 0.05,
-                        normalise: str = "paper") -> Iterator[ChannelStep]:
+                        normalise: str = "paper", model: ParticleModel | None = None) -> Iterator[ChannelStep]:
     """Per-step loss and redistribution kernels for a light mediator, in time order.
 
     The relic density in ``tgrid`` must count the six relic states (relic_dof = 6) for the
     relic average of this module.  Each outgoing neutrino is deposited with hat weights
     (number and energy conserving) at Gauss-Legendre points of every energy segment, with a
     log-clustered rule in the top segment.  Cost: O(n_E^2) per step.  ``mediator="flat"``
-    gives the four-Fermi flat kernel of the heavy-mediator solver (for checks).
+    gives the four-Fermi flat kernel of the heavy-mediator solver (for checks).  A ``model``
+    (:class:`.models.ParticleModel`, universal couplings) replaces ``mediator`` and ``normalise``:
+    its amplitudes, heavy-limit strength and width.
     """
-    _check(mediator, allow_flat=True)
     m = float(_checked(m_nu_eV, "m_nu_eV")) * EV_MEV
     M = float(_checked(M_MeV, "M_MeV"))
     g = float(_checked(g, "g", positive=False))
-    lam = g**4 * m / (8 * np.pi * M**4) * (TREE_OVER_PAPER[mediator] if normalise == "tree" else 1.0)
-    gam = float(width_over_mass(g, "scalar" if mediator == "flat" else mediator))
+    if model is not None:
+        if not model.universal:
+            raise ValueError("the light-mediator transport needs flavour-universal couplings; "
+                             f"got {model.couplings!r} (use ParticleModel.lam_eff for the heavy limit)")
+        mediator, mult, gam = model.kind, model.strength(), model.width_over_mass(g)
+    else:
+        _check(mediator, allow_flat=True)
+        mult = TREE_OVER_PAPER[mediator] if normalise == "tree" else 1.0
+        gam = float(width_over_mass(g, "scalar" if mediator == "flat" else mediator))
+    lam = g**4 * m / (8 * np.pi * M**4) * mult
     e, wdt = tgrid.energy, tgrid.width
     K = _kernel(np.ascontiguousarray(e, dtype=float).tobytes())
     x0 = 2 * m * e / M**2  # x at z = 0
@@ -149,7 +159,8 @@ def light_channel_steps(tgrid: TransportGrid, g: float, M_MeV: float, mediator: 
 
 
 def light_mediator_fluxes(solver, g: float, M_MeV: float, mediator: str, temps: tuple[float, float, float],
-                          m_nu_eV: float = 0.05, normalise: str = "paper") -> tuple[np.ndarray, np.ndarray]:
+                          m_nu_eV: float = 0.05, normalise: str = "paper",
+                          model: ParticleModel | None = None) -> tuple[np.ndarray, np.ndarray]:
     """(dsnb, total) of (nue, nuebar, nux), shape (3, n_E), cm^-2 s^-1 MeV^-1, for E_tot = 3e53 erg.
 
     Parameters
@@ -158,11 +169,13 @@ def light_mediator_fluxes(solver, g: float, M_MeV: float, mediator: str, temps: 
         Built with relic_dof = 6 (see :func:`relicboost.physics.transport.consistent_solver`).
     g, M_MeV, mediator, m_nu_eV, normalise :
         As in :func:`sigma`.
+    model : ParticleModel, optional
+        Replaces ``mediator`` and ``normalise`` (:func:`light_channel_steps`).
     temps : tuple of float
         Supernova temperatures of nue, nuebar, nux in MeV.
     """
     if abs(solver.tgrid.relic_dof - 6.0) > 1e-12:
         raise ValueError(f"relic_dof must be 6 for light-mediator transport, got {solver.tgrid.relic_dof!r}")
-    steps = light_channel_steps(solver.tgrid, g, M_MeV, mediator, m_nu_eV, normalise)
+    steps = light_channel_steps(solver.tgrid, g, M_MeV, mediator, m_nu_eV, normalise, model)
     raw = solver.transport.solve_conservative(solver.sources(temps), steps)
     return solver.transport.species(raw)
