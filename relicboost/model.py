@@ -217,7 +217,9 @@ class Model:
 
     def predict_mediator(self, g: float, M_MeV: float, mediator: str | None = None, m_nu_eV: float = 0.05,
                          normalise: str = "paper", model: Any = "paper", relic: str = "majorana",
-                         couplings: Any = "universal", **nuisances: float) -> Prediction:
+                         couplings: Any = "universal", relic_masses: str = "single",
+                         lightest_mass_eV: float | None = None, relic_momenta: str = "rest",
+                         **nuisances: float) -> Prediction:
         """Fluxes today for a scalar or vector mediator of coupling g and mass M (full propagators).
 
         The tree-level cross sections of :mod:`relicboost.physics.light_mediator` are used
@@ -256,6 +258,15 @@ class Model:
         couplings : {"universal", "e", "mu", "tau"} or 3 floats
             Flavour-basis couplings relative to g; with a model name only (the transport needs
             "universal").
+        relic_masses : {"single", "normal", "inverted"}
+            "single" (default, the paper): all relic states have ``m_nu_eV``; "normal"/"inverted":
+            three masses from NuFIT 5.2 splittings with ``lightest_mass_eV``, each with its own
+            s = 2 m_i E and resonance (consistent convention, flavour "normal"/"inverted";
+            :mod:`relicboost.physics.light_mediator.mass_transport`).
+        lightest_mass_eV : float, optional
+            Lightest relic mass in eV, [0, 1] (default ``m_nu_eV``); only with three masses.
+        relic_momenta : {"rest", "thermal"}
+            Relics at rest, or with the relic Fermi-Dirac momenta (consistent convention).
         **nuisances : float
             Per-call overrides of T_nue, T_nuebar, T_nux (MeV), E_tot (erg), sfr_norm.
 
@@ -279,20 +290,32 @@ class Model:
         par = dict(self.defaults)
         par.update(self._check_nuisances(nuisances))
         lam = pm.lam_eff(g, M_MeV, m_nu_eV)
+        masses = self._relic_masses(relic_masses, m_nu_eV, lightest_mass_eV, relic_momenta)
         extra = {"g": g, "M_MeV": M_MeV, "mediator": mediator, "m_nu_eV": m_nu_eV, "normalise": normalise,
-                 "model": pm.label}
+                 "model": pm.label, "relic_masses": relic_masses, "relic_masses_eV": tuple(masses),
+                 "relic_momenta": relic_momenta}
         temps = tuple(par[f"T_{s}"] for s in _COMPUTED)
         if self.convention == "consistent":
             if g == 0.0:
                 pred = self._predict_consistent(0.0, par)
             else:
-                dsnb3, total3 = light_mediator.light_mediator_fluxes(self._transport, g, M_MeV, mediator, temps,
-                                                                     m_nu_eV, normalise, pm)
+                if relic_masses == "single" and relic_momenta == "rest":
+                    dsnb3, total3 = light_mediator.light_mediator_fluxes(self._transport, g, M_MeV, mediator, temps,
+                                                                         m_nu_eV, normalise, pm)
+                else:
+                    from .physics.light_mediator.mass_transport import mass_channel_fluxes
+                    if relic_masses != "single" and self.options["flavour"] != relic_masses:
+                        raise ValueError(f"relic_masses={relic_masses!r} needs Model(flavour={relic_masses!r}) "
+                                         f"(same mass ordering), got flavour={self.options['flavour']!r}")
+                    dsnb3, total3 = mass_channel_fluxes(self._transport, g, M_MeV, pm, temps, masses, relic_momenta)
                 scale = par["E_tot"] / DEFAULT_E_TOT_ERG * par["sfr_norm"]
                 dsnb = {s: dsnb3[i] * scale for i, s in enumerate(_COMPUTED)}
                 boosted = {s: (total3[i] - dsnb3[i]) * scale for i, s in enumerate(_COMPUTED)}
                 pred = self._finish(lam, par, dsnb, boosted)
         else:
+            if relic_masses != "single" or relic_momenta != "rest":
+                raise ValueError("the paper convention has one relic mass at rest: relic_masses='single', "
+                                 "relic_momenta='rest'")
             if self.options["sigma_energy"] != "printed":
                 raise ValueError("predict_mediator in the paper convention needs sigma_energy='printed', "
                                  f"got {self.options['sigma_energy']!r}")
@@ -308,6 +331,20 @@ class Model:
             pred = self._finish(lam, par, *self._paper_components(dsnb_z, psi, par))
         pred.params.update(extra)
         return pred
+
+    @staticmethod
+    def _relic_masses(relic_masses: str, m_nu_eV: float, lightest_mass_eV: float | None, momenta: str) -> np.ndarray:
+        """(m_1, m_2, m_3) in eV for predict_mediator's relic-mass options."""
+        from .physics.relic_masses import relic_masses_eV
+
+        check_choice("relic_momenta", momenta, ("rest", "thermal"))
+        if relic_masses == "single":
+            if lightest_mass_eV is not None:
+                raise ValueError("lightest_mass_eV is for relic_masses='normal'/'inverted'; use m_nu_eV for 'single'")
+            return relic_masses_eV("single", m_nu_eV)
+        lightest = m_nu_eV if lightest_mass_eV is None else check_scalar_in_range("lightest_mass_eV",
+                                                                                   lightest_mass_eV, 0.0, 1.0)
+        return relic_masses_eV(relic_masses, lightest)
 
     @staticmethod
     def _particle_model(model: Any, mediator: str | None, normalise: str, relic: str, couplings: Any):
