@@ -274,9 +274,13 @@ class Model:
         -------
         Prediction
             ``params`` holds g, M_MeV, mediator, m_nu_eV, normalise, ``model`` (label) and the
-            model's heavy-limit ``lam`` (lam_eff, MeV^-3; paper Eq. II.5 for model="paper").
+            model's heavy-limit ``lam`` (lam_eff, MeV^-3; paper Eq. II.5 for model="paper"), the relic
+            options, ``perturbative`` (g <= sqrt(4 pi)), ``width_over_mass`` (Gamma/M of the model) and
+            ``heavy_limit_valid`` (M^2 >= 10 x 2 m_nu,max x 100 MeV,
+            :func:`relicboost.physics.interactions.heavy_mediator_valid`).
         """
         from .physics import light_mediator
+        from .physics.interactions import heavy_mediator_valid
 
         g = check_scalar_in_range("g", g, *MEDIATOR_RANGES["g"])
         M_MeV = check_scalar_in_range("M_MeV", M_MeV, *MEDIATOR_RANGES["M_MeV"])
@@ -293,7 +297,9 @@ class Model:
         masses = self._relic_masses(relic_masses, m_nu_eV, lightest_mass_eV, relic_momenta)
         extra = {"g": g, "M_MeV": M_MeV, "mediator": mediator, "m_nu_eV": m_nu_eV, "normalise": normalise,
                  "model": pm.label, "relic_masses": relic_masses, "relic_masses_eV": tuple(masses),
-                 "relic_momenta": relic_momenta}
+                 "relic_momenta": relic_momenta, "perturbative": bool(g <= np.sqrt(4.0 * np.pi)),
+                 "width_over_mass": pm.width_over_mass(g),
+                 "heavy_limit_valid": bool(heavy_mediator_valid(M_MeV, float(max(masses))))}
         temps = tuple(par[f"T_{s}"] for s in _COMPUTED)
         if self.convention == "consistent":
             if g == 0.0:

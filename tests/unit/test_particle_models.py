@@ -125,3 +125,11 @@ def test_model_bad_input(paper_model):
         ParticleModel("vector", couplings="x")
     with pytest.raises(ValueError, match="contradicts"):
         paper_model.predict_mediator(1e-3, 1e-3, "scalar", model="vector")
+
+
+def test_predict_mediator_flags_perturbativity_and_heavy_limit(paper_model):
+    p = paper_model.predict_mediator(4.0, 10.0, "vector")
+    assert p.params["perturbative"] is False and p.params["heavy_limit_valid"] is True
+    assert p.params["width_over_mass"] == pytest.approx(16 / (8 * np.pi))
+    q = paper_model.predict_mediator(1e-4, 1e-3, "scalar")
+    assert q.params["perturbative"] is True and q.params["heavy_limit_valid"] is False
