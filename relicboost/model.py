@@ -219,7 +219,7 @@ class Model:
                          normalise: str = "paper", model: Any = "paper", relic: str = "majorana",
                          couplings: Any = "universal", relic_masses: str = "single",
                          lightest_mass_eV: float | None = None, relic_momenta: str = "rest",
-                         **nuisances: float) -> Prediction:
+                         kernels: str = "direct", **nuisances: float) -> Prediction:
         """Fluxes today for a scalar or vector mediator of coupling g and mass M (full propagators).
 
         The tree-level cross sections of :mod:`relicboost.physics.light_mediator` are used
@@ -267,6 +267,9 @@ class Model:
             Lightest relic mass in eV, [0, 1] (default ``m_nu_eV``); only with three masses.
         relic_momenta : {"rest", "thermal"}
             Relics at rest, or with the relic Fermi-Dirac momenta (consistent convention).
+        kernels : {"direct", "tabulated"}
+            Consistent convention, one relic mass at rest: transport kernels evaluated per point or
+            interpolated from per-grid tables (same deposits to ~1e-5, faster; first call builds them).
         **nuisances : float
             Per-call overrides of T_nue, T_nuebar, T_nux (MeV), E_tot (erg), sfr_norm.
 
@@ -307,7 +310,7 @@ class Model:
             else:
                 if relic_masses == "single" and relic_momenta == "rest":
                     dsnb3, total3 = light_mediator.light_mediator_fluxes(self._transport, g, M_MeV, mediator, temps,
-                                                                         m_nu_eV, normalise, pm)
+                                                                         m_nu_eV, normalise, pm, kernels)
                 else:
                     from .physics.light_mediator.mass_transport import mass_channel_fluxes
                     if relic_masses != "single" and self.options["flavour"] != relic_masses:

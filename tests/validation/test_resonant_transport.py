@@ -199,3 +199,20 @@ def test_resonant_dip_without_regeneration():
     np.testing.assert_allclose(above3, 1.0, rtol=5e-3)
     assert np.all(r1 <= 1 + 1e-3) and np.all(r3 <= 1 + 1e-3)
     assert np.all(r3 >= r1 - 1e-3) and np.all(r3 > 0.85) and np.all(r1 > 0.84)
+
+
+@pytest.mark.parametrize("name, g, M", [("vector", 1e-4, 1.5e-3), ("complex-scalar", 3e-4, 1e-3),
+                                        ("real-scalar", 1e-3, 1e-2)])
+def test_tabulated_kernels_match_direct(solver_normal, name, g, M):
+    from relicboost.physics.light_mediator import light_channel_steps
+    from relicboost.physics.light_mediator.fast_kernels import fast_light_channel_steps
+
+    pm = ParticleModel(name)
+    tg = solver_normal.tgrid
+    for a, b in zip(light_channel_steps(tg, g, M, pm.kind, model=pm), fast_light_channel_steps(tg, g, M, pm)):
+        np.testing.assert_allclose(b.loss, a.loss, rtol=1e-12)
+        np.testing.assert_allclose(b.gain_both, a.gain_both, rtol=1e-4, atol=1e-4 * np.abs(a.gain_both).max())
+        np.testing.assert_allclose(b.gain_own, a.gain_own, rtol=1e-4, atol=1e-4 * np.abs(a.gain_own).max())
+    _, direct = light_mediator_fluxes(solver_normal, g, M, pm.kind, TEMPS, model=pm)
+    _, tab = light_mediator_fluxes(solver_normal, g, M, pm.kind, TEMPS, model=pm, kernels="tabulated")
+    assert _sk(solver_normal, tab[1]) == pytest.approx(_sk(solver_normal, direct[1]), rel=1e-5)

@@ -160,7 +160,7 @@ def light_channel_steps(tgrid: TransportGrid, g: float, M_MeV: float, mediator: 
 
 def light_mediator_fluxes(solver, g: float, M_MeV: float, mediator: str, temps: tuple[float, float, float],
                           m_nu_eV: float = 0.05, normalise: str = "paper",
-                          model: ParticleModel | None = None) -> tuple[np.ndarray, np.ndarray]:
+                          model: ParticleModel | None = None, kernels: str = "direct") -> tuple[np.ndarray, np.ndarray]:
     """(dsnb, total) of (nue, nuebar, nux), shape (3, n_E), cm^-2 s^-1 MeV^-1, for E_tot = 3e53 erg.
 
     Parameters
@@ -171,11 +171,24 @@ def light_mediator_fluxes(solver, g: float, M_MeV: float, mediator: str, temps: 
         As in :func:`sigma`.
     model : ParticleModel, optional
         Replaces ``mediator`` and ``normalise`` (:func:`light_channel_steps`).
+    kernels : {"direct", "tabulated"}
+        "direct": shapes evaluated per step (:func:`light_channel_steps`); "tabulated": the same
+        deposits interpolated from per-grid tables (:mod:`.fast_kernels`; agrees to ~1e-5, a new point
+        costs a fraction; the first call per grid builds the tables, ~1-8 s).
     temps : tuple of float
         Supernova temperatures of nue, nuebar, nux in MeV.
     """
     if abs(solver.tgrid.relic_dof - 6.0) > 1e-12:
         raise ValueError(f"relic_dof must be 6 for light-mediator transport, got {solver.tgrid.relic_dof!r}")
-    steps = light_channel_steps(solver.tgrid, g, M_MeV, mediator, m_nu_eV, normalise, model)
+    if kernels not in ("direct", "tabulated"):
+        raise ValueError(f"kernels must be 'direct' or 'tabulated', got {kernels!r}")
+    if kernels == "tabulated":
+        from .fast_kernels import fast_light_channel_steps
+
+        pm = model or (ParticleModel("paper", mediator=mediator) if normalise == "paper"
+                       else ParticleModel("complex-scalar" if mediator == "scalar" else "vector"))
+        steps = fast_light_channel_steps(solver.tgrid, g, M_MeV, pm, m_nu_eV)
+    else:
+        steps = light_channel_steps(solver.tgrid, g, M_MeV, mediator, m_nu_eV, normalise, model)
     raw = solver.transport.solve_conservative(solver.sources(temps), steps)
     return solver.transport.species(raw)
