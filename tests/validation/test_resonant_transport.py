@@ -132,10 +132,11 @@ def test_c_number_and_energy_balance(solver_normal, name):
         # two products per scattering, one on the beam line; what is missing fell below the grid floor e0
         # (each missing neutrino carried < e0), negligible 100 e0 above the floor
         high = E[ok] > 100 * e[0]
-        assert np.all(r <= 2 + 1e-6) and np.all(r[high] >= 2 - 5e-2)
-        assert np.all(er <= 1 + 1e-6) and np.all(er >= 1 - (2 - r) * e[0] / E[ok] - 1e-4)
+        # (tabulated deposits, interpolated in ln x: exact to ~1e-4)
+        assert np.all(r <= 2 + 2e-4) and np.all(r[high] >= 2 - 5e-2)
+        assert np.all(er <= 1 + 2e-4) and np.all(er >= 1 - (2 - r) * e[0] / E[ok] - 2e-4)
         own = (W[:, None] * Go).sum(0)[ok] / scat[ok]
-        assert np.all(own <= 1 + 1e-6) and np.all(own[high] >= 1 - 5e-2)
+        assert np.all(own <= 1 + 2e-4) and np.all(own[high] >= 1 - 5e-2)
 
 
 def test_thermal_relics_reduce_to_rest_when_not_opaque(solver_normal):

@@ -27,11 +27,21 @@ LNX_RANGE: tuple[float, float] = (np.log(1e-6), np.log(1e10))
 SUBDIVISION = 4  # table points per energy-grid spacing in ln x
 
 
-@lru_cache(maxsize=4)
-def _tables(energy_bytes: bytes, kind: str) -> tuple[float, np.ndarray, np.ndarray]:
+def _shape_of(kind: str, part: int | None):
+    """f(y, ybar, x, B, R) of the whole shape (part None) or of one :func:`.mass_transport.shape_parts` part."""
+    if part is None:
+        return lambda y, yb, x, B, R: _shape(y, yb, x, B, R, kind)
+    from .mass_transport import shape_parts
+
+    return lambda y, yb, x, B, R: shape_parts(kind, y, yb, x, B, R)[part]
+
+
+@lru_cache(maxsize=12)
+def _tables(energy_bytes: bytes, kind: str, part: int | None = None) -> tuple[float, np.ndarray, np.ndarray]:
     """(ln x_0 of the table, tables own/part (n_x, 3 components, 2, n offsets)): [:, :, 0] all deposits
     per offset, [:, :, 1] the part from the segment above (dropped where that segment leaves the grid)."""
     K = _kernel(energy_bytes)
+    shape = _shape_of(kind, part)
     step = K.h / SUBDIVISION
     lnx = np.arange(LNX_RANGE[0], LNX_RANGE[1] + step, step)
     ones = np.ones(lnx.size)
@@ -42,12 +52,13 @@ def _tables(energy_bytes: bytes, kind: str) -> tuple[float, np.ndarray, np.ndarr
             x3 = np.exp(lnx)[:, None, None]
             x2 = np.exp(lnx)[:, None]
             if own:
-                seg = _shape(K.one_minus_xi[None], K.xi[None], x3, B, R, kind)
-                top = _shape(K.ytop[None], K.xitop[None], x2, B, R, kind)
+                seg = shape(K.one_minus_xi[None], K.xi[None], x3, B, R)
+                top = shape(K.ytop[None], K.xitop[None], x2, B, R)
             else:
-                seg = _shape(K.xi[None], K.one_minus_xi[None], x3, B, R, kind)
-                top = _shape(K.xitop[None], K.ytop[None], x2, B, R, kind)
-            comps.append(_by_offset(K, np.broadcast_to(seg, (lnx.size,) + K.xi.shape), top, ones))
+                seg = shape(K.xi[None], K.one_minus_xi[None], x3, B, R)
+                top = shape(K.xitop[None], K.ytop[None], x2, B, R)
+            comps.append(_by_offset(K, np.broadcast_to(seg, (lnx.size,) + K.xi.shape),
+                                    np.broadcast_to(top, (lnx.size, K.ytop.size)), ones))
         out.append(comps)
     own_t = np.stack(out[0], axis=1)      # (n_x, 3 components, 2, n offsets)
     part_t = np.stack(out[1], axis=1)
@@ -80,6 +91,39 @@ def _scatter_index(n: int) -> tuple[np.ndarray, np.ndarray]:
     return ((j - d) * n + j)[valid], valid
 
 
+def tabulated_deposits(energy: np.ndarray, kind: str, part: int | None, x: np.ndarray, B: np.ndarray,
+                       R: np.ndarray, weight: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Deposits [k, j] of the beam-line and relic-line products of unit-normalised shapes times ``weight[j]``.
+
+    Same as ``_Kernel.deposit(f, f_top, 1 / weight)`` of :mod:`.transport_kernels` for the shape f (whole
+    shape or one part) at x[j] (log-uniform in j), with step-averaged B[j] and Re(1/D)[j] = R[j].
+    """
+    eb = np.ascontiguousarray(energy, dtype=float).tobytes()
+    lnx0, own_t, part_t = _tables(eb, kind, part)
+    K = _kernel(eb)
+    n = energy.size
+    idx, valid = _scatter_index(n)
+    jj = np.arange(n)
+    step = K.h / SUBDIVISION
+    pos = (np.log(x[0]) - lnx0) / step
+    i0 = int(np.floor(pos))
+    rows = np.clip(jj * SUBDIVISION + i0, 0, own_t.shape[0] - 2)
+    fr = np.clip(jj * SUBDIVISION + pos - rows, 0.0, 1.0)[:, None]
+    k = np.stack([np.ones(n), B, R], axis=1) * weight[:, None]
+    out = []
+    for tab in (own_t, part_t):
+        lo_row, hi_row = tab[rows], tab[rows + 1]                              # (n, 3, 2, n)
+        V = (1 - fr) * np.einsum("jcd,jc->jd", lo_row[:, :, 0], k) + fr * np.einsum("jcd,jc->jd",
+                                                                                    hi_row[:, :, 0], k)
+        V[jj, jj] -= (1 - fr[:, 0]) * np.einsum("jc,jc->j", lo_row[jj, :, 1, jj], k) \
+            + fr[:, 0] * np.einsum("jc,jc->j", hi_row[jj, :, 1, jj], k)        # node 0: segment below the grid
+        V[0] = 0.0                                                             # node 0: all of it below the grid
+        G = np.zeros(n * n)
+        G[idx] = V[valid]
+        out.append(G.reshape(n, n))
+    return out[0], out[1]
+
+
 def fast_light_channel_steps(tgrid: TransportGrid, g: float, M_MeV: float, model: ParticleModel,
                              m_nu_eV: float = 0.05) -> Iterator[ChannelStep]:
     """Per-step kernels like :func:`.transport_kernels.light_channel_steps` (``model`` given), tabulated."""
@@ -87,40 +131,18 @@ def fast_light_channel_steps(tgrid: TransportGrid, g: float, M_MeV: float, model
         raise ValueError(f"the transport needs flavour-universal couplings, got {model.couplings!r}")
     kind = model.kind
     e, wdt = tgrid.energy, tgrid.width
-    n = e.size
-    eb = np.ascontiguousarray(e, dtype=float).tobytes()
-    lnx0, own_t, part_t = _tables(eb, kind)
-    K = _kernel(eb)
     gam = model.width_over_mass(g)
     m = m_nu_eV * EV_MEV
     lam = g**4 * m / (8 * np.pi * M_MeV**4) * model.strength()
     x0 = 2 * m * e / M_MeV**2
-    idx, valid = _scatter_index(n)
-    scale = (wdt[None, :] / wdt[:, None]).ravel()[idx]
-    step = K.h / SUBDIVISION
-    n_tab = own_t.shape[0]
-    jj = np.arange(n)
+    scale = wdt[None, :] / wdt[:, None]
     for s in range(tgrid.n_steps - 1, -1, -1):
         ulo, uhi = tgrid.u[s], tgrid.u[s + 1]
         x_mid = x0 * np.exp(0.5 * (ulo + uhi))
         Bbar, rebar = _step_resonance(x0 * np.exp(ulo), x0 * np.exp(uhi), gam)
         F = _step_shape_integral(x_mid, Bbar, rebar, kind)
         loss = lam * tgrid.kappa_mid[s] * e * (np.exp(uhi) - np.exp(ulo)) * F / F_HEAVY[kind]
-        pos = (np.log(x_mid[0]) - lnx0) / step
-        i0 = int(np.floor(pos))
-        rows = np.clip(jj * SUBDIVISION + i0, 0, n_tab - 2)
-        fr = np.clip(jj * SUBDIVISION + pos - rows, 0.0, 1.0)[:, None]
-        k = np.stack([np.ones(n), Bbar, rebar], axis=1) * (loss / F)[:, None]   # (n, 3) per source
-        gains = []
-        for tab in (own_t, part_t):
-            lo_row, hi_row = tab[rows], tab[rows + 1]                          # (n, 3, 2, n)
-            V = (1 - fr) * np.einsum("jcd,jc->jd", lo_row[:, :, 0], k) + fr * np.einsum("jcd,jc->jd",
-                                                                                        hi_row[:, :, 0], k)
-            drop = (1 - fr[:, 0]) * np.einsum("jc,jc->j", lo_row[jj, :, 1, jj], k) \
-                + fr[:, 0] * np.einsum("jc,jc->j", hi_row[jj, :, 1, jj], k)
-            V[jj, jj] -= drop                                                  # node 0: segment below the grid
-            V[0] = 0.0                                                         # node 0: all of it below the grid
-            G = np.zeros(n * n)
-            G[idx] = V[valid] * scale
-            gains.append(G.reshape(n, n))
-        yield ChannelStep(loss=loss, gain_own=gains[0], gain_both=gains[0] + gains[1])
+        own, part = tabulated_deposits(e, kind, None, x_mid, Bbar, rebar, loss / F)
+        own *= scale
+        part *= scale
+        yield ChannelStep(loss=loss, gain_own=own, gain_both=own + part)

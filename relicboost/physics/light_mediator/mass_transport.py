@@ -32,6 +32,7 @@ import numpy as np
 from ..transport import etd2_step
 from ..units import EV_MEV
 from .cross_sections import F_HEAVY, _moments, _real_scalar_moments
+from .fast_kernels import tabulated_deposits
 from .models import ParticleModel
 from .transport_kernels import _kernel, _step_resonance
 
@@ -86,9 +87,7 @@ def mass_channel_steps(tgrid, g: float, M_MeV: float, model: ParticleModel, mass
     lam_ref = g**4 * EV_MEV / (8 * np.pi * M_MeV**4) * model.strength() / F_HEAVY[kind]  # per eV of mu
     e, wdt = tgrid.energy, tgrid.width
     n = e.size
-    K = _kernel(np.ascontiguousarray(e, dtype=float).tobytes())
     scale = wdt[None, :] / wdt[:, None]
-    ones = np.ones(n)
     for step in range(tgrid.n_steps - 1, -1, -1):
         ulo, uhi = tgrid.u[step], tgrid.u[step + 1]
         base = lam_ref * tgrid.kappa_mid[step] * e * (np.exp(uhi) - np.exp(ulo))
@@ -108,16 +107,9 @@ def mass_channel_steps(tgrid, g: float, M_MeV: float, model: ParticleModel, mass
             B, R = (wr * Bn).sum(0), (wr * Rn).sum(0)
             x = 2 * EV_MEV * wsum / om.sum() * e * np.exp(umid) / M_MeV**2
             loss_parts.append(tuple(wsum * P for P in parts_integral(kind, x, B, R)))
-            xs, Bs, Rs = x[:, None, None], B[:, None, None], R[:, None, None]
-            seg_own = shape_parts(kind, K.one_minus_xi[None], K.xi[None], xs, Bs, Rs)
-            seg_part = shape_parts(kind, K.xi[None], K.one_minus_xi[None], xs, Bs, Rs)
-            xt, Bt, Rt = x[:, None], B[:, None], R[:, None]
-            top_own = shape_parts(kind, K.ytop[None], K.xitop[None], xt, Bt, Rt)
-            top_part = shape_parts(kind, K.xitop[None], K.ytop[None], xt, Bt, Rt)
-            col = (base * wsum)[None, :] * scale
-            own = [K.deposit(so, to, ones) * col for so, to in zip(seg_own, top_own)]
-            part = [K.deposit(sp, tp, ones) * col for sp, tp in zip(seg_part, top_part)]
-            deps.append((own, part))
+            w = base * wsum
+            pairs = [tabulated_deposits(e, kind, p, x, B, R, w) for p in range(3)]
+            deps.append(([o * scale for o, _ in pairs], [q * scale for _, q in pairs]))
         loss = np.zeros((3, n))
         Gb = np.zeros((3 * n, 3 * n))
         Go = np.zeros((3 * n, 3 * n))
