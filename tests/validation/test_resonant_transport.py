@@ -71,7 +71,7 @@ def test_a_heavy_regime_matches_heavy_solver_with_tree_kernel(solver_none, name,
 def test_equal_masses_reproduce_single_mass_total(solver_normal):
     pm = ParticleModel("paper", mediator="vector")
     _, single = light_mediator_fluxes(solver_normal, 1e-4, 1.5e-3, "vector", TEMPS, model=pm)
-    dsnb3, three = mt.mass_channel_fluxes(solver_normal, 1e-4, 1.5e-3, pm, TEMPS, [0.05] * 3)
+    dsnb3, three = mt.mass_channel_fluxes(solver_normal, 1e-4, 1.5e-3, pm, TEMPS, [0.05] * 3, split_crossing=False)
     np.testing.assert_allclose(_all(three), _all(single), rtol=1e-5, atol=1e-5 * _all(single).max())
     assert np.all(three >= dsnb3 * (1 - 1e-9))
 
@@ -117,7 +117,7 @@ def test_c_number_and_energy_balance(solver_normal, name):
     tg = solver_normal.tgrid
     e, w, n = tg.energy, tg.width, tg.energy.size
     pm = ParticleModel(name)
-    for i, (loss, Gb, Go) in enumerate(mt.mass_channel_steps(tg, 1e-4, 1.5e-3, pm, [0.01, 0.0132, 0.0511])):
+    for i, (loss, Gb, Go, *_) in enumerate(mt.mass_channel_steps(tg, 1e-4, 1.5e-3, pm, [0.01, 0.0132, 0.0511])):
         if i % 9:
             continue
         W = np.tile(w, 3)
@@ -190,16 +190,17 @@ def _dip_ratio(substeps):
 def test_resonant_dip_without_regeneration():
     """The opaque s-channel dip of the unscattered flux (Creque-Sarbinowski, Hyde & Kamionkowski,
     arXiv:2005.05332, Sec. III): for E_res/(1+z_max) < eps < E_res only supernovae closer than
-    z_res = E_res/eps - 1 are seen; untouched above E_res.  The crossing is resolved to one redshift
-    step (the sources of the crossing step are absorbed with the step-averaged resonance): measured
-    -3..-13% with 1 substep, -2..-12% with 3 (30 points/decade) -- a known limitation (docs), tested
-    here so that it cannot grow unnoticed."""
+    z_res = E_res/eps - 1 are seen; untouched above E_res.  The sources of the step in which a node
+    crosses the narrow resonance are split at the crossing (mass_transport._split_source); what remains
+    (0.6-1.4%) is the physical attenuation by the Breit-Wigner tail and the t-channel after the crossing.
+    Without the split the deficit was 3-13% (one redshift step)."""
     r1, above1 = _dip_ratio(1)
     r3, above3 = _dip_ratio(3)
     np.testing.assert_allclose(above1, 1.0, rtol=5e-3)
     np.testing.assert_allclose(above3, 1.0, rtol=5e-3)
     assert np.all(r1 <= 1 + 1e-3) and np.all(r3 <= 1 + 1e-3)
-    assert np.all(r3 >= r1 - 1e-3) and np.all(r3 > 0.85) and np.all(r1 > 0.84)
+    assert np.all(r1 > 0.98) and np.all(r3 > 0.98)
+    np.testing.assert_allclose(r1, r3, atol=5e-3)  # converged in the redshift step
 
 
 @pytest.mark.parametrize("name, g, M", [("vector", 1e-4, 1.5e-3), ("complex-scalar", 3e-4, 1e-3),

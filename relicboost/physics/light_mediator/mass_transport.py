@@ -81,7 +81,10 @@ def _relic_states(masses_eV: np.ndarray, momenta: str, u_mid: float) -> list[tup
 
 
 def mass_channel_steps(tgrid, g: float, M_MeV: float, model: ParticleModel, masses_eV, momenta: str = "rest"):
-    """Per-step (loss (3, n), gain_both (3n, 3n), gain_own (3n, 3n)) in time order, channel-major index a n + k."""
+    """Per-step (loss (3, n), gain_both (3n, 3n), gain_own (3n, 3n), crossing (3, n), loss_nonres (3, n)) in
+    time order, channel-major index a n + k.  ``crossing``: time fraction of the step at which node k of channel
+    a crosses a narrow s-channel resonance (Gamma/M below a tenth of the step's sweep; relics at rest), NaN
+    where it does not; ``loss_nonres``: the loss without the resonant B terms."""
     kind = model.kind
     gam = model.width_over_mass(g)
     lam_ref = g**4 * EV_MEV / (8 * np.pi * M_MeV**4) * model.strength() / F_HEAVY[kind]  # per eV of mu
@@ -111,6 +114,13 @@ def mass_channel_steps(tgrid, g: float, M_MeV: float, model: ParticleModel, mass
             pairs = [tabulated_deposits(e, kind, p, x, B, R, w) for p in range(3)]
             deps.append(([o * scale for o, _ in pairs], [q * scale for _, q in pairs]))
         loss = np.zeros((3, n))
+        crossing = np.full((3, n), np.nan)
+        if momenta == "rest" and gam < 0.1 * (uhi - ulo):
+            for a, m_a in enumerate(masses_eV):
+                if m_a > 0:
+                    u_c = -np.log(2 * EV_MEV * m_a * e / M_MeV**2)
+                    inside = (u_c > ulo) & (u_c < uhi)
+                    crossing[a, inside] = (uhi - u_c[inside]) / (uhi - ulo)
         Gb = np.zeros((3 * n, 3 * n))
         Go = np.zeros((3 * n, 3 * n))
         for a in range(3):
@@ -133,7 +143,8 @@ def mass_channel_steps(tgrid, g: float, M_MeV: float, model: ParticleModel, mass
                 Gb[sa, sa] += o_own
                 Go[sa, sa] += o_own
                 Gb[sb, sa] += o_part
-        yield loss, Gb, Go
+        loss_nonres = loss - base * np.array([lp[0] for lp in loss_parts])
+        yield loss, Gb, Go, crossing, loss_nonres
 
 
 def _phi(A: np.ndarray) -> tuple:
@@ -177,7 +188,7 @@ def _block_back_substitution(P: np.ndarray, r: np.ndarray, n_ch: int = 3) -> np.
 
 
 def mass_channel_fluxes(solver, g: float, M_MeV: float, model: ParticleModel, temps: tuple[float, float, float],
-                        masses_eV, momenta: str = "rest") -> tuple[np.ndarray, np.ndarray]:
+                        masses_eV, momenta: str = "rest", split_crossing: bool = True) -> tuple[np.ndarray, np.ndarray]:
     """(dsnb, total) of detected (nue, nuebar, nux), each (3, n_E), cm^-2 s^-1 MeV^-1, E_tot = 3e53 erg.
 
     Parameters
@@ -193,6 +204,9 @@ def mass_channel_fluxes(solver, g: float, M_MeV: float, model: ParticleModel, te
     masses_eV : array_like
         (m_1, m_2, m_3) in eV (:func:`relicboost.physics.relic_masses.relic_masses_eV`).
     momenta : {"rest", "thermal"}
+    split_crossing : bool
+        Split the sources of the step in which a node crosses a narrow resonance at the crossing
+        (:func:`_split_source`; default).  False: the step-averaged treatment of the single-mass transport.
     """
     tg, tr = solver.tgrid, solver.transport
     masses = np.asarray(masses_eV, dtype=float)
@@ -211,14 +225,41 @@ def mass_channel_fluxes(solver, g: float, M_MeV: float, model: ParticleModel, te
     T = np.zeros(3 * n)
     D = np.zeros(3 * n)
     unsc = np.zeros((n, 6))
-    for step, (loss, Gb, Go) in zip(range(tg.n_steps - 1, -1, -1),
-                                    mass_channel_steps(tg, g, M_MeV, model, masses, momenta)):
-        T = _coupled_step(T, loss.ravel(), Gb, QT[step + 1], QT[step], tg.du)
-        D = _coupled_step(D, loss.ravel(), Go, QD[step + 1], QD[step], tg.du)
-        unsc = _unscattered_step(unsc, loss, Qc[step + 1], Qc[step], tg.du)
+    for step, (loss, Gb, Go, phi, a_nr) in zip(range(tg.n_steps - 1, -1, -1),
+                                               mass_channel_steps(tg, g, M_MeV, model, masses, momenta)):
+        if not split_crossing:
+            phi = np.full_like(phi, np.nan)
+        phi_c, anr_c = phi.ravel(), a_nr.ravel()
+        q = [_split_source(QT[step + 1], QT[step], phi_c, anr_c, tg.du),
+             _split_source(QD[step + 1], QD[step], phi_c, anr_c, tg.du),
+             _split_source(Qc[step + 1], Qc[step], np.vstack([phi, phi]).T, np.vstack([a_nr, a_nr]).T, tg.du)]
+        T = _coupled_step(T, loss.ravel(), Gb, *q[0][:2], tg.du) + q[0][2]
+        D = _coupled_step(D, loss.ravel(), Go, *q[1][:2], tg.du) + q[1][2]
+        unsc = _unscattered_step(unsc, loss, *q[2][:2], tg.du) + q[2][2]
     T, D = T.reshape(3, n), D.reshape(3, n)
     channels = np.concatenate([(T + D) / 2.0, (T - D) / 2.0])
     return tr.W @ unsc.T, tr.W @ channels
+
+
+def _split_source(q_old, q_new, phi, a_nr, du):
+    """Sources of a step for nodes that cross a narrow resonance at time fraction ``phi`` (NaN: none).
+
+    Neutrinos emitted after the crossing never meet the resonance: they are added at the end of the
+    step directly, attenuated by the non-resonant loss ``a_nr`` over half the rest of the step; the
+    sources emitted before the crossing (and the non-resonantly scattered part of the later ones) go
+    through the step scheme, whose source is scaled accordingly.  Returns (q_old', q_new', direct).
+    """
+    cross = np.isfinite(phi)
+    if not np.any(cross):
+        return q_old, q_new, 0.0
+    f = np.where(cross, phi, 1.0)
+    before = q_old * (f - f**2 / 2) + q_new * f**2 / 2
+    after = q_old * (1 - f) ** 2 / 2 + q_new * (1 - f**2) / 2
+    total = (q_old + q_new) / 2
+    att = np.exp(-np.where(cross, a_nr, 0.0) * (1 - f) / 2)
+    ok = np.abs(total) > 1e-300
+    alpha = np.where(ok, (before + after * (1 - att)) / np.where(ok, total, 1.0), 1.0)
+    return q_old * alpha, q_new * alpha, du * after * att
 
 
 def _unscattered_step(y, loss, q_old, q_new, du):
