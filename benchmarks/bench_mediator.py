@@ -54,17 +54,19 @@ def main() -> None:
         t0 = time.perf_counter()
         _run(model, *POINTS[0], {"kernels": "tabulated"})
         print(f"tables + first point, {label}: {time.perf_counter() - t0:.1f} s")
-    print(f"reference (errors and speed-up): today's direct kernels on {next(iter(grids))}")
+    print(f"errors: against the same path on {next(iter(grids))}; speed-up: against today's direct kernels there")
     print(f"{'path':32s} {'grid':42s} {'(g, M/keV, model)':30s} {'ms/point':>9s} {'speed-up':>8s} "
           f"{'SK err':>8s} {'CEvNS err':>9s}")
     for g, M, name in points:
-        ref = None
+        t_today = None
         for path, kw in paths.items():
+            ref = None
             for label, model in models.items():
                 t, sk, ce = _run(model, g, M, name, kw)
-                ref = ref or (t, sk, ce)
+                ref = ref or (sk, ce)
+                t_today = t_today or t
                 print(f"{path:32s} {label:42s} {f'({g:.0e}, {M * 1e3:.1f}, {name})':30s} {1e3 * t:9.0f} "
-                      f"{ref[0] / t:8.1f} {sk / ref[1] - 1:+8.2%} {ce / ref[2] - 1:+9.2%}")
+                      f"{t_today / t:8.1f} {sk / ref[0] - 1:+8.2%} {ce / ref[1] - 1:+9.2%}")
     print(f"target: <= {TARGET_MS:.0f} ms per point within 1% of the default grid (this machine is shared; "
           "compare the speed-up column)")
 
