@@ -21,6 +21,20 @@ from .models import MODEL_NAMES, ParticleModel
 from .paper_kernel import OUTGOING, fraction_distribution, paper_partner_kernel
 from .transport_kernels import light_channel_steps, light_mediator_fluxes
 
-__all__ = ["F_HEAVY", "MEDIATORS", "MODEL_NAMES", "OUTGOING", "ParticleModel", "TREE_OVER_PAPER", "fraction_distribution", "light_channel_steps",
-           "light_mediator_fluxes", "paper_partner_kernel", "resonance_energy_MeV", "shape_integral", "sigma",
-           "squared_amplitudes", "width_over_mass"]
+__all__ = [
+    "F_HEAVY",
+    "MEDIATORS",
+    "MODEL_NAMES",
+    "OUTGOING",
+    "TREE_OVER_PAPER",
+    "ParticleModel",
+    "fraction_distribution",
+    "light_channel_steps",
+    "light_mediator_fluxes",
+    "paper_partner_kernel",
+    "resonance_energy_MeV",
+    "shape_integral",
+    "sigma",
+    "squared_amplitudes",
+    "width_over_mass",
+]
