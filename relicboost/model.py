@@ -19,7 +19,7 @@ from ._runtime import apply_requested_tuning
 from .physics import detection
 from .physics.conventions import make_options
 from .physics.cosmology import Cosmology
-from .physics.grids import T_MAX_MEV, GridSpec, build_grid
+from .physics.grids import GridSpec, build_grid
 from .physics.propagation import attenuated_dsnb, upscattered_kernel
 from .physics.propagators import PROPAGATORS, PaperPropagator, make_propagator
 from .physics.sources import DEFAULT_E_TOT_ERG, DEFAULT_TEMPERATURES_MEV, SPECIES
@@ -246,8 +246,11 @@ class Model:
         boosted = {s: shared[i] * scale for i, s in enumerate(_COMPUTED)}
         return dsnb, boosted
 
-    def predict_mediator(self, g: float, M_MeV: float, mediator: str = "scalar", m_nu_eV: float = 0.05,
-                         normalise: str = "paper", **nuisances: float) -> Prediction:
+    def predict_mediator(self, g: float, M_MeV: float, mediator: str | None = None, m_nu_eV: float = 0.05,
+                         normalise: str = "paper", model: Any = "paper", relic: str = "majorana",
+                         couplings: Any = "universal", relic_masses: str = "single",
+                         lightest_mass_eV: float | None = None, relic_momenta: str = "rest",
+                         kernels: str = "direct", **nuisances: float) -> Prediction:
         """Fluxes today for a scalar or vector mediator of coupling g and mass M (full propagators).
 
         The tree-level cross sections of :mod:`relicboost.physics.light_mediator` are used
@@ -275,43 +278,84 @@ class Model:
             Relic neutrino mass in eV, in [1e-4, 1] (default 0.05).
         normalise : {"paper", "tree"}
             Heavy-limit O(1) factors divided out ("paper") or kept ("tree"); see
-            :func:`relicboost.physics.light_mediator.sigma`.
+            :func:`relicboost.physics.light_mediator.sigma`.  "tree" is
+            ``model="complex-scalar"`` (scalar) or ``model="vector"`` with Majorana relics.
+        model : {"paper", "complex-scalar", "real-scalar", "vector"} or ParticleModel
+            Particle model (:mod:`relicboost.physics.light_mediator.models`, docs/conventions.md
+            "(g, M) plane"); "paper" (default) is today's normalisation with the ``mediator``
+            propagator.  Other models fix the mediator themselves.
+        relic : {"majorana", "dirac"}
+            Relic neutrino nature (Dirac: chirality factor 1/2); with a model name only.
+        couplings : {"universal", "e", "mu", "tau"} or 3 floats
+            Flavour-basis couplings relative to g; with a model name only (the transport needs
+            "universal").
+        relic_masses : {"single", "normal", "inverted"}
+            "single" (default, the paper): all relic states have ``m_nu_eV``; "normal"/"inverted":
+            three masses from NuFIT 5.2 splittings with ``lightest_mass_eV``, each with its own
+            s = 2 m_i E and resonance (consistent convention, flavour "normal"/"inverted";
+            :mod:`relicboost.physics.light_mediator.mass_transport`).
+        lightest_mass_eV : float, optional
+            Lightest relic mass in eV, [0, 1] (default ``m_nu_eV``); only with three masses.
+        relic_momenta : {"rest", "thermal"}
+            Relics at rest, or with the relic Fermi-Dirac momenta (consistent convention).
+        kernels : {"direct", "tabulated"}
+            Consistent convention, one relic mass at rest: transport kernels evaluated per point or
+            interpolated from per-grid tables (same deposits to ~1e-5, faster; first call builds them).
         **nuisances : float
             Per-call overrides of T_nue, T_nuebar, T_nux (MeV), E_tot (erg), sfr_norm.
 
         Returns
         -------
         Prediction
-            ``params`` holds g, M_MeV, mediator, m_nu_eV, normalise and the equivalent
-            heavy-mediator ``lam`` (MeV^-3).
+            ``params`` holds g, M_MeV, mediator, m_nu_eV, normalise, ``model`` (label) and the
+            model's heavy-limit ``lam`` (lam_eff, MeV^-3; paper Eq. II.5 for model="paper"), the relic
+            options, ``perturbative`` (g <= sqrt(4 pi)), ``width_over_mass`` (Gamma/M of the model) and
+            ``heavy_limit_valid`` (M^2 >= 10 x 2 m_nu,max x 100 MeV,
+            :func:`relicboost.physics.interactions.heavy_mediator_valid`).
         """
         from .physics import light_mediator
-        from .physics.interactions import lam_from_coupling
+        from .physics.interactions import heavy_mediator_valid
 
         g = check_scalar_in_range("g", g, *MEDIATOR_RANGES["g"])
         M_MeV = check_scalar_in_range("M_MeV", M_MeV, *MEDIATOR_RANGES["M_MeV"])
         m_nu_eV = check_scalar_in_range("m_nu_eV", m_nu_eV, *MEDIATOR_RANGES["m_nu_eV"])
-        check_choice("mediator", mediator, light_mediator.MEDIATORS)
         check_choice("normalise", normalise, ("paper", "tree"))
+        pm = self._particle_model(model, mediator, normalise, relic, couplings)
+        mediator = pm.mediator
         unknown = set(nuisances) - set(NUISANCES)
         if unknown:
             raise ValueError(f"unknown parameter(s) {sorted(unknown)}; allowed: {NUISANCES}")
         par = dict(self.defaults)
         par.update(self._check_nuisances(nuisances))
-        lam = float(lam_from_coupling(g, M_MeV, m_nu_eV, mediator))
-        extra = {"g": g, "M_MeV": M_MeV, "mediator": mediator, "m_nu_eV": m_nu_eV, "normalise": normalise}
+        lam = pm.lam_eff(g, M_MeV, m_nu_eV)
+        masses = self._relic_masses(relic_masses, m_nu_eV, lightest_mass_eV, relic_momenta)
+        extra = {"g": g, "M_MeV": M_MeV, "mediator": mediator, "m_nu_eV": m_nu_eV, "normalise": normalise,
+                 "model": pm.label, "relic_masses": relic_masses, "relic_masses_eV": tuple(masses),
+                 "relic_momenta": relic_momenta, "perturbative": bool(g <= np.sqrt(4.0 * np.pi)),
+                 "width_over_mass": pm.width_over_mass(g),
+                 "heavy_limit_valid": bool(heavy_mediator_valid(M_MeV, float(max(masses))))}
         temps = tuple(par[f"T_{s}"] for s in _COMPUTED)
         if self.convention == "consistent":
             if g == 0.0:
                 pred = self._predict_consistent(0.0, par)
             else:
-                dsnb3, total3 = light_mediator.light_mediator_fluxes(self._transport, g, M_MeV, mediator, temps,
-                                                                     m_nu_eV, normalise)
+                if relic_masses == "single" and relic_momenta == "rest":
+                    dsnb3, total3 = light_mediator.light_mediator_fluxes(self._transport, g, M_MeV, mediator, temps,
+                                                                         m_nu_eV, normalise, pm, kernels)
+                else:
+                    from .physics.light_mediator.mass_transport import mass_channel_fluxes
+                    if relic_masses != "single" and self.options["flavour"] != relic_masses:
+                        raise ValueError(f"relic_masses={relic_masses!r} needs Model(flavour={relic_masses!r}) "
+                                         f"(same mass ordering), got flavour={self.options['flavour']!r}")
+                    dsnb3, total3 = mass_channel_fluxes(self._transport, g, M_MeV, pm, temps, masses, relic_momenta)
                 scale = par["E_tot"] / DEFAULT_E_TOT_ERG * par["sfr_norm"]
                 dsnb = {s: dsnb3[i] * scale for i, s in enumerate(_COMPUTED)}
                 boosted = {s: (total3[i] - dsnb3[i]) * scale for i, s in enumerate(_COMPUTED)}
                 pred = self._finish(lam, par, dsnb, boosted)
         else:
+            if relic_masses != "single" or relic_momenta != "rest":
+                raise ValueError("the paper convention has one relic mass at rest: relic_masses='single', "
+                                 "relic_momenta='rest'")
             if self.options["sigma_energy"] != "printed":
                 raise ValueError("predict_mediator in the paper convention needs sigma_energy='printed', "
                                  f"got {self.options['sigma_energy']!r}")
@@ -321,12 +365,46 @@ class Model:
                 psi = np.zeros((len(_COMPUTED), self.grid.energy.size))
             else:
                 sig, kernel = light_mediator.paper_partner_kernel(self.grid.energy, g, M_MeV, mediator, m_nu_eV,
-                                                                  normalise, self.options["outgoing"])
+                                                                  normalise, self.options["outgoing"], pm)
                 dsnb_z = attenuated_dsnb(self.grid, src, 0.0, "printed", sigma=sig)
                 psi = upscattered_kernel(self.grid, dsnb_z, kernel)
             pred = self._finish(lam, par, *self._paper_components(dsnb_z, psi, par))
         pred.params.update(extra)
         return pred
+
+    @staticmethod
+    def _relic_masses(relic_masses: str, m_nu_eV: float, lightest_mass_eV: float | None, momenta: str) -> np.ndarray:
+        """(m_1, m_2, m_3) in eV for predict_mediator's relic-mass options."""
+        from .physics.relic_masses import relic_masses_eV
+
+        check_choice("relic_momenta", momenta, ("rest", "thermal"))
+        if relic_masses == "single":
+            if lightest_mass_eV is not None:
+                raise ValueError("lightest_mass_eV is for relic_masses='normal'/'inverted'; use m_nu_eV for 'single'")
+            return relic_masses_eV("single", m_nu_eV)
+        lightest = m_nu_eV if lightest_mass_eV is None else check_scalar_in_range("lightest_mass_eV",
+                                                                                   lightest_mass_eV, 0.0, 1.0)
+        return relic_masses_eV(relic_masses, lightest)
+
+    @staticmethod
+    def _particle_model(model: Any, mediator: str | None, normalise: str, relic: str, couplings: Any):
+        """ParticleModel from predict_mediator's arguments (model name or object, legacy normalise)."""
+        from .physics.light_mediator.models import ParticleModel
+
+        if isinstance(model, ParticleModel):
+            return model
+        if model == "paper":
+            check_choice("mediator", "scalar" if mediator is None else mediator, ("scalar", "vector"))
+            mediator = mediator or "scalar"
+            if normalise == "tree":
+                return ParticleModel("complex-scalar" if mediator == "scalar" else "vector", "majorana")
+            return ParticleModel("paper", mediator=mediator)
+        if normalise != "paper":
+            raise ValueError("normalise='tree' is only for model='paper' (it is model='complex-scalar'/'vector')")
+        pm = ParticleModel(model, relic, couplings)
+        if mediator is not None and mediator != pm.mediator:
+            raise ValueError(f"mediator={mediator!r} contradicts model={model!r} (mediator {pm.mediator!r})")
+        return pm
 
     def _predict_consistent(self, lam: float, par: dict) -> Prediction:
         """Transport-equation prediction (docs/conventions.md, convention "consistent")."""
