@@ -430,6 +430,10 @@ def build_parser() -> argparse.ArgumentParser:
     _add_likelihood_options(p)
     p.add_argument("--all", action="store_true", help="every shipped table instead of the likelihood's sources")
     p.set_defaults(func=cmd_bib)
+
+    from relicboost import commands_gm_scan
+
+    commands_gm_scan.add_parser(sub)
     return parser
 
 
