@@ -30,6 +30,8 @@ from concurrent.futures import Executor, as_completed
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
+
 from .gm_scan import GMScanSpec, format_table, header, observables, point_row
 
 POOLS: tuple[str, ...] = ("auto", "serial", "process", "mpi")
@@ -156,6 +158,41 @@ def _chunks(todo: list[int], workers: int) -> list[list[int]]:
     return [todo[i:i + size] for i in range(0, len(todo), size)]
 
 
+def _batches(executor: Executor | None, workers: int, spec_dict: dict, todo: list[int],
+             futures: list) -> Iterator[list[tuple[int, dict[str, float]]]]:
+    """Results of the points ``todo`` in completion order (``futures`` collects what was submitted)."""
+    if executor is None:
+        for i in todo:
+            yield evaluate_points(spec_dict, [i])
+        return
+    futures.extend(executor.submit(evaluate_points, spec_dict, c) for c in _chunks(todo, workers))
+    for f in as_completed(futures):
+        yield f.result()
+
+
+def scan_frame(spec: GMScanSpec, *, pool: str = "serial", processes: int | None = None,
+               progress: bool = False) -> pd.DataFrame:
+    """All grid points of ``spec`` in memory (no files, no checkpoint), as a table with the header in ``attrs``.
+
+    ``pool``: "serial" or "process" (for figures inside ``relicboost reproduce``).
+    """
+    from tqdm import tqdm
+
+    if pool not in ("serial", "process"):
+        raise ValueError(f"pool must be 'serial' or 'process' for an in-memory scan, got {pool!r}")
+    done: dict[int, dict[str, float]] = {}
+    futures: list = []
+    with _executor(pool, processes) as (executor, _, workers), \
+            tqdm(total=spec.n_points, desc=f"(g, M) {spec.convention} {spec.mediator}", unit="pt",
+                 disable=not progress) as bar:
+        for batch in _batches(executor, workers, spec.to_dict(), list(range(spec.n_points)), futures):
+            done.update(batch)
+            bar.update(len(batch))
+    frame = pd.DataFrame([point_row(spec, i, done[i]) for i in range(spec.n_points)])
+    frame.attrs.update(table_header(spec))
+    return frame
+
+
 def run_scan(spec: GMScanSpec, outdir: str | os.PathLike, *, pool: str = "auto", processes: int | None = None,
              resume: bool = False, force: bool = False, progress: bool = True) -> Path | None:
     """Compute every grid point of ``spec`` into ``outdir`` (see module docstring).
@@ -217,12 +254,7 @@ def run_scan(spec: GMScanSpec, outdir: str | os.PathLike, *, pool: str = "auto",
         spec_dict = spec.to_dict()
         futures: list = []
         try:
-            if executor is None:
-                results: Any = (evaluate_points(spec_dict, [i]) for i in todo)
-            else:
-                futures = [executor.submit(evaluate_points, spec_dict, c) for c in _chunks(todo, workers)]
-                results = (f.result() for f in as_completed(futures))
-            for batch in results:
+            for batch in _batches(executor, workers, spec_dict, todo, futures):
                 for index, values in batch:
                     ck.append(index, values)
                     done[index] = values

@@ -10,7 +10,8 @@ atomically, into the output folder):
 5. Fig. 6   — flux x energy vs momentum: boosted CvB against other neutrino fluxes;
 6. tables   — the paper's quoted numbers next to ours, SK-IV limits on lam for both
               temperature sets, RES-NOVA forecasts;
-7. conventions — the ``paper`` and ``consistent`` conventions side by side.
+7. conventions — the ``paper`` and ``consistent`` conventions side by side;
+8. mediators — schematic paper-convention (g, M) exclusion; consistent-convention (g, M) plane.
 """
 from __future__ import annotations
 
@@ -35,6 +36,7 @@ STEPS: tuple[tuple[str, str, str], ...] = (
     ("tables", "relicboost.results.paper_numbers", "write_tables"),
     ("conventions", "relicboost.results.conventions_figs", "make_convention_figs"),
     ("mediator exclusion", "relicboost.results.fig_mediator_exclusion", "make_mediator_exclusion"),
+    ("(g, M) consistent", "relicboost.results.fig_gm_consistent", "make_gm_consistent"),
 )
 
 
