@@ -5,8 +5,8 @@ Output folder layout (all in ``outdir``):
 ``gm_scan_spec.json``
     The scan specification (written atomically once); a resumed run must match it.
 ``gm_scan_checkpoint.jsonl``
-    Append-only: one JSON line ``{"index": i, "values": {...}}`` per finished point, appended
-    with a single ``write`` and fsync by the process that owns the file (the serial loop or the
+    Append-only: one JSON line ``{"index": i, "values": {...}}`` per finished point, each batch
+    appended with a single ``write`` and fsync by the process that owns the file (the serial loop or the
     pool's root).  A line cut by a kill has no newline and is dropped on resume; the floats
     are stored exactly (JSON ``repr``), so a resumed table equals an uninterrupted one.
 ``gm_scan.csv``
@@ -103,14 +103,15 @@ def read_checkpoint(path: Path, spec: GMScanSpec) -> dict[int, dict[str, float]]
 
 
 class _Checkpoint:
-    """Append-only writer: one line per finished point, one write() + fsync each."""
+    """Append-only writer: one line per finished point, one write() + fsync per batch of points."""
 
     def __init__(self, path: Path) -> None:
         self._fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
 
-    def append(self, index: int, values: dict[str, float]) -> None:
-        line = json.dumps({"index": index, "values": values}, sort_keys=True) + "\n"
-        os.write(self._fd, line.encode("utf-8"))
+    def append(self, batch: Sequence[tuple[int, dict[str, float]]]) -> None:
+        """Append finished points (one line each) with a single write() and fsync."""
+        text = "".join(json.dumps({"index": i, "values": v}, sort_keys=True) + "\n" for i, v in batch)
+        os.write(self._fd, text.encode("utf-8"))
         os.fsync(self._fd)
 
     def close(self) -> None:
@@ -255,10 +256,9 @@ def run_scan(spec: GMScanSpec, outdir: str | os.PathLike, *, pool: str = "auto",
         futures: list = []
         try:
             for batch in _batches(executor, workers, spec_dict, todo, futures):
-                for index, values in batch:
-                    ck.append(index, values)
-                    done[index] = values
-                    bar.update(1)
+                ck.append(batch)
+                done.update(batch)
+                bar.update(len(batch))
         except BaseException:
             for f in futures:
                 f.cancel()

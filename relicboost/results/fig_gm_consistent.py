@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from relicboost.inference.export import atomic_write_text
-from relicboost.inference.gm_scan import GMScanSpec, format_table
+from relicboost.inference.gm_scan import SCAN_MODEL_OPTIONS, GMScanSpec, format_table
 from relicboost.inference.gm_scan_engine import scan_frame
 from relicboost.physics.detection import SK_THRESHOLD_MEV
 from relicboost.results.io import atomic_savefig
@@ -31,10 +31,9 @@ from relicboost.results.io import atomic_savefig
 M_NU_EV: float = 0.05
 G_RANGE: tuple[float, float] = (1e-6, 1e-2)
 M_RANGE_MEV: tuple[float, float] = (5e-4, 2e-2)
-#: Scan grid: coarse light-mediator transport grid (SK-window ratio within 1% of the default grid at
-#: resonant points; 30 points per decade would be 9% off) starting at 0.1 MeV (Borexino needs 1.8 MeV).
-MODEL_OPTIONS: dict[str, float | int] = {"points_per_decade": 40, "substeps": 1, "energy_min": 0.1,
-                                         "T_nue": 6.6, "T_nuebar": 7.0, "T_nux": 10.0}
+#: Scan grid of the consistent convention (SCAN_MODEL_OPTIONS) and the paper's temperatures, MeV.
+MODEL_OPTIONS: dict[str, float | int] = {**SCAN_MODEL_OPTIONS["consistent"], "T_nue": 6.6, "T_nuebar": 7.0,
+                                         "T_nux": 10.0}
 SK_WINDOW_TOP_MEV: float = 50.0
 LABEL = ("convention: consistent (light-mediator transport, tree-level sigma, MSW normal ordering, "
          "relic_dof = 6, normalise='paper')")
