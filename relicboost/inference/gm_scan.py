@@ -238,14 +238,17 @@ def point_row(spec: GMScanSpec, index: int, values: Mapping[str, float]) -> dict
     return row
 
 
-def header(spec: GMScanSpec, model_defaults: Mapping[str, Any], energy_range_MeV: tuple[float, float]) -> dict:
-    """Header entries of a scan table (JSON-able)."""
+def header(spec: GMScanSpec, model_defaults: Mapping[str, Any], energy_range_MeV: tuple[float, float],
+           resolved: Mapping[str, Any] | None = None) -> dict:
+    """Header entries of a scan table (JSON-able); ``resolved``: the convention options and the
+    particle-model parameters as the Model reports them (defaults included)."""
     from relicboost.model import NUISANCES
 
     return {"table": "relicboost gm-scan: flux observables per (g, M) grid point, rows sorted by index "
                      "(= i_M * n_g + i_g)",
             "convention": spec.convention, "mediator": spec.mediator, "m_nu_eV": spec.m_nu_eV,
             "mediator_options": dict(spec.mediator_options), "model_options": dict(spec.model_options or ()),
+            "resolved_options": {k: v for k, v in sorted((resolved or {}).items()) if isinstance(v, _JSON_SCALARS)},
             "nuisances": {k: model_defaults[k] for k in NUISANCES},
             "energy_grid_MeV": list(energy_range_MeV),
             "reference": "sk_window_flux_ratio = flux / flux at g = 0 (same Model)",

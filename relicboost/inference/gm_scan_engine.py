@@ -75,8 +75,12 @@ def evaluate_points(spec_dict: dict, indices: Sequence[int]) -> list[tuple[int, 
 
 def table_header(spec: GMScanSpec) -> dict:
     """Header of the scan table (builds the Model in this process)."""
-    model, _ = _state(spec)
-    return header(spec, model.defaults, (float(model.energy[0]), float(model.energy[-1])))
+    from relicboost.model import NUISANCES
+
+    model, reference = _state(spec)
+    skip = {*NUISANCES, "g", "M_MeV", "lam", "sfr"}
+    resolved = {**model.options, **{k: v for k, v in reference.params.items() if k not in skip}}
+    return header(spec, model.defaults, (float(model.energy[0]), float(model.energy[-1])), resolved)
 
 
 # ----------------------------------------------------------------------------- checkpoint

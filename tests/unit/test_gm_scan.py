@@ -40,6 +40,8 @@ def test_table_rows_flags_and_units(serial_table):
     assert list(tab["g"][:3]) == [1e-9, 3e-4, 5.0]          # g fastest
     assert tab.attrs["convention"] == "consistent" and tab.attrs["mediator"] == "vector"
     assert tab.attrs["m_nu_eV"] == 0.05
+    # every table states the resolved convention and particle-model options (defaults included)
+    assert tab.attrs["resolved_options"]["normalise"] == "paper" and tab.attrs["resolved_options"]["relic_dof"] == 6
     # perturbativity: g <= sqrt(4 pi) = 3.545
     assert list(tab["perturbative"]) == [True, True, False] * 2
     # heavy limit valid for M^2 >= 10 * 2 m_nu * 100 MeV, i.e. M >= 0.01 MeV at m_nu = 0.05 eV
