@@ -95,7 +95,7 @@ def spec_from_args(args: argparse.Namespace):
 
 def run(args: argparse.Namespace) -> int:
     """Run the scan; one-line error and exit code 2 on bad input or a failed point."""
-    from relicboost.inference.gm_scan_engine import run_scan
+    from relicboost.inference.gm_scan_engine import mpi_rank_from_environment, run_scan
 
     try:
         spec = spec_from_args(args)
@@ -103,7 +103,8 @@ def run(args: argparse.Namespace) -> int:
         path = run_scan(spec, args.outdir, pool=args.pool, processes=args.processes, resume=args.resume,
                         force=args.force, progress=not args.quiet)
     except (ValueError, TypeError, ImportError, OSError, FloatingPointError, RuntimeError) as exc:
-        print(f"relicboost {NAME}: error: {exc}", file=sys.stderr)
+        if mpi_rank_from_environment() == 0:  # under mpiexec every rank sees a bad option: report once
+            print(f"relicboost {NAME}: error: {exc}", file=sys.stderr)
         return 2
     if path is not None:
         print(f"wrote {path} ({spec.n_points} points, {spec.mediator}, convention {spec.convention}, "

@@ -132,6 +132,15 @@ def launched_by_mpiexec() -> bool:
     return False
 
 
+def mpi_rank_from_environment() -> int:
+    """This process's MPI rank as set by mpiexec (PMI_RANK / OMPI_COMM_WORLD_RANK), 0 otherwise."""
+    for var in ("PMI_RANK", "OMPI_COMM_WORLD_RANK"):
+        if var in os.environ:
+            with contextlib.suppress(ValueError):
+                return int(os.environ[var])
+    return 0
+
+
 @contextlib.contextmanager
 def _executor(pool: str, processes: int | None) -> Iterator[tuple[Executor | None, bool, int]]:
     """Yield (executor or None for serial, is_root, number of workers)."""
