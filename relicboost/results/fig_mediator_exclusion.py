@@ -12,8 +12,9 @@ decreases with g (docs/conventions.md, "Paper-convention mediator exclusion: mec
 
 What is drawn, true at every point:
 
-* shading: the grid points (g, M) where SK-IV excludes at 90% C.L. (-2 ln L >= norm.ppf(0.9)^2),
-  evaluated at each point of a log grid in g up to 4 pi (:mod:`relicboost.inference.gm_scan`);
+* squares: the grid points (g, M) where SK-IV excludes at 90% C.L. (-2 ln L >= norm.ppf(0.9)^2),
+  evaluated at each point of a log grid in g up to 4 pi (:mod:`relicboost.inference.gm_scan`; grey
+  dots: allowed grid points);
   the excluded set at fixed M need not be one interval, and near the resonance (vector, M ~ 1.3-2
   keV) nothing is excluded;
 * markers: g_upper, the *lowest* excluded coupling (:func:`relicboost.inference.contours.mediator_exclusion`);
@@ -22,6 +23,7 @@ What is drawn, true at every point:
 """
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import numpy as np
@@ -49,11 +51,14 @@ LABEL = ("SCHEMATIC (paper convention: Eqs. IV.10, IV.11 as printed, tree-level 
          "normalise='paper') - not a physical bound, see docs/conventions.md")
 
 
-def excluded_grid(mediator: str, progress: bool = False) -> pd.DataFrame:
-    """SK-IV -2 ln L and the exclusion flag on the G_GRID x M_GRID_MEV grid (paper convention)."""
+def excluded_grid(mediator: str, progress: bool = False, processes: int | None = None) -> pd.DataFrame:
+    """SK-IV -2 ln L and the exclusion flag on the G_GRID x M_GRID_MEV grid (paper convention).
+
+    ``processes``: worker processes (default min(2, cores); 1 = in this process)."""
+    workers = processes or min(2, os.cpu_count() or 1)
     spec = GMScanSpec(g=tuple(G_GRID), M_MeV=tuple(M_GRID_MEV), mediator=mediator, convention="paper",
                       m_nu_eV=M_NU_EV, model_options=TEMPERATURES)
-    table = scan_frame(spec, progress=progress)
+    table = scan_frame(spec, pool="serial" if workers == 1 else "process", processes=workers, progress=progress)
     chi2 = evaluate_likelihood(table, SKIV())
     return pd.DataFrame({"mediator": mediator, "M_MeV": table["M_MeV"], "g": table["g"],
                          "nuebar_flux_above_17.3MeV_cm-2_s-1": table["nuebar_flux_above_17.3MeV_cm-2_s-1"],
@@ -61,19 +66,10 @@ def excluded_grid(mediator: str, progress: bool = False) -> pd.DataFrame:
                          "perturbative": table["perturbative"], "heavy_limit_valid": table["heavy_limit_valid"]})
 
 
-def _edges(x: np.ndarray) -> np.ndarray:
-    """Cell edges (geometric midpoints) of a log grid."""
-    lx = np.log10(x)
-    mid = 0.5 * (lx[1:] + lx[:-1])
-    return 10.0 ** np.concatenate([[2 * lx[0] - mid[0]], mid, [2 * lx[-1] - mid[-1]]])
-
-
 def make_mediator_exclusion(outdir: Path, progress: bool = True) -> list[Path]:
     """Write ``mediator_exclusion.{png,pdf,csv}`` and ``mediator_exclusion_grid.csv``; returns the files."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.colors import ListedColormap
     from matplotlib.figure import Figure
-    from matplotlib.patches import Patch
 
     outdir = Path(outdir)
     outdir.mkdir(parents=True, exist_ok=True)
@@ -90,23 +86,22 @@ def make_mediator_exclusion(outdir: Path, progress: bool = True) -> list[Path]:
     color = {"scalar": "#c62828", "vector": "#1565c0"}
     for ax, med in zip(axes, ("scalar", "vector")):
         d, gd = df[df["mediator"] == med], grid[grid["mediator"] == med]
-        mask = gd[f"excluded_{CL:.0%}CL"].to_numpy().reshape(M_GRID_MEV.size, G_GRID.size).T
-        ax.pcolormesh(_edges(M_GRID_MEV), _edges(G_GRID), np.where(mask, 1.0, np.nan),
-                      cmap=ListedColormap([color[med]]), alpha=0.3, shading="flat")
+        mask = gd[f"excluded_{CL:.0%}CL"].to_numpy()
+        ax.scatter(gd["M_MeV"][mask], gd["g"][mask], marker="s", s=16, color=color[med], alpha=0.6, lw=0,
+                   label=f"excluded at this grid point (SK-IV {CL:.0%} C.L.)")
+        ax.scatter(gd["M_MeV"][~mask], gd["g"][~mask], marker=".", s=4, color="0.6", label="allowed grid point")
         ax.loglog(M_line, coupling_from_lam(lam_up, M_line, M_NU_EV, med), color="0.3", ls="--",
                   label=f"heavy-limit mapping (lam = {lam_up:.3g} MeV^-3, Eq. II.5)")
         ax.loglog(d["M_MeV"], d["g_upper"], ls="none", color=color[med], marker="o", ms=3,
                   label="g_upper: lowest excluded g at this M")
         ax.axvspan(M_GRID_MEV[0], m_min, color="0.85", alpha=0.5, label="heavy-limit mapping invalid")
         ax.axhline(G_PERTURBATIVE, color="0.5", lw=0.8, ls=":", label="g = sqrt(4 pi)")
-        handles, _ = ax.get_legend_handles_labels()
-        handles.insert(0, Patch(color=color[med], alpha=0.3, label="excluded at this (g, M) (SK-IV 90% C.L.)"))
         ax.set_xlim(M_GRID_MEV[0], M_GRID_MEV[-1])
-        ax.set_ylim(G_GRID[0], 4 * np.pi)
+        ax.set_ylim(0.5 * G_GRID[0], 1.5 * G_GRID[-1])
         ax.set_xlabel(f"{med} mediator mass M [MeV]")
-        ax.set_ylabel("coupling g (shaded: excluded at that point)")
+        ax.set_ylabel("coupling g (squares: excluded at that point)")
         ax.set_title(f"SCHEMATIC (paper convention), {med}: SK-IV 90% C.L., m_nu = {M_NU_EV} eV", fontsize=8)
-        ax.legend(handles=handles, fontsize=6, loc="upper left")
+        ax.legend(fontsize=6, loc="upper left")
     fig.suptitle(LABEL, fontsize=8)
     header = [("SCHEMATIC: SK-IV 90% C.L. exclusion of the mediator coupling in the paper convention "
               "(not a physical bound; docs/conventions.md)"),

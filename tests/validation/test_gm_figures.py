@@ -18,7 +18,7 @@ from relicboost.results import fig_gm_consistent, fig_mediator_exclusion
 def test_paper_exclusion_grid_is_per_point(monkeypatch):
     monkeypatch.setattr(fig_mediator_exclusion, "M_GRID_MEV", np.array([1.5e-3, 0.1]))
     monkeypatch.setattr(fig_mediator_exclusion, "G_GRID", np.array([1e-4, 1e-2, 1.0]))
-    grid = fig_mediator_exclusion.excluded_grid("vector")
+    grid = fig_mediator_exclusion.excluded_grid("vector", processes=1)
     excl = dict(zip(zip(grid["M_MeV"], grid["g"]), grid["excluded_90%CL"]))
     assert not excl[(0.1, 1e-2)] and excl[(0.1, 1.0)]
     assert not any(excl[(1.5e-3, g)] for g in (1e-4, 1e-2))
