@@ -41,7 +41,7 @@ def per_point_seconds(mediator: str, options: dict, n: int = 4) -> tuple[float, 
     from relicboost.inference.gm_scan import observables
 
     model = Model(convention="consistent", **options)
-    ref = model.predict_mediator(0.0, 1e-3, mediator)
+    ref = model.predict_mediator(0.0, 1e-3, mediator).integrated_flux("nuebar", 17.3)
     pts = list(zip(np.geomspace(1e-5, 1e-2, n), np.geomspace(5e-4, 5e-2, n)))
     t, c = time.perf_counter(), time.process_time()
     for g, M in pts:

@@ -195,8 +195,20 @@ def observable_columns(cevns_thresholds_keV: Sequence[float]) -> list[str]:
     return cols + [_cevns_column(c, float(t)) for c in ("total", "boosted") for t in cevns_thresholds_keV]
 
 
-def observables(prediction: Any, reference: Any, cevns_thresholds_keV: Sequence[float]) -> dict[str, float]:
-    """Flux observables of one prediction (``reference``: the same Model at g = 0).
+def observables(prediction: Any, reference_sk_flux: float, cevns_thresholds_keV: Sequence[float]) -> dict[str, float]:
+    """Flux observables of one prediction.
+
+    The SK-window flux and the bin means come from one cumulative integral of the nuebar flux
+    (:func:`relicboost.physics.detection.cumulative_flux`, the rule behind
+    ``Prediction.integrated_flux`` / ``binned_flux``), built once per prediction.
+
+    Parameters
+    ----------
+    prediction : Prediction
+    reference_sk_flux : float
+        nuebar flux above 17.3 MeV without interaction (same Model, g = 0), cm^-2 s^-1.
+    cevns_thresholds_keV : sequence of float
+        Recoil thresholds on lead, keV.
 
     Returns
     -------
@@ -204,12 +216,16 @@ def observables(prediction: Any, reference: Any, cevns_thresholds_keV: Sequence[
         Column name (with unit) -> value; raises FloatingPointError on a non-finite value.
     """
     from relicboost.physics import cevns
+    from relicboost.physics.detection import check_range, cumulative_flux
 
-    sk = prediction.integrated_flux("nuebar", SK_THRESHOLD_MEV)
-    sk0 = reference.integrated_flux("nuebar", SK_THRESHOLD_MEV)
-    out: dict[str, float] = {_SK_COLUMN: sk, "sk_window_flux_ratio": sk / sk0}
+    e = np.asarray(prediction.energy, dtype=float)
+    cum = cumulative_flux(e, prediction.flux("nuebar", "total"))
+    check_range(e, SK_THRESHOLD_MEV, float(e[-1]), "SK window")
+    sk = float(cum(math.log(e[-1])) - cum(math.log(SK_THRESHOLD_MEV)))
+    out: dict[str, float] = {_SK_COLUMN: sk, "sk_window_flux_ratio": sk / reference_sk_flux}
     for prefix, edges in _bin_sets().items():
-        out.update(zip(_bin_columns(prefix, edges), prediction.binned_flux("nuebar", edges)))
+        check_range(e, float(edges[0]), float(edges[-1]), f"{prefix} bins")
+        out.update(zip(_bin_columns(prefix, edges), np.diff(cum(np.log(edges))) / np.diff(edges)))
     th = np.asarray(cevns_thresholds_keV, dtype=float)
     for comp in ("total", "boosted"):
         out.update(zip((_cevns_column(comp, t) for t in th), cevns.counts(prediction, comp, th)))

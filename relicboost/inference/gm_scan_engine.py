@@ -32,6 +32,8 @@ from typing import Any
 
 import pandas as pd
 
+from relicboost.physics.detection import SK_THRESHOLD_MEV
+
 from .gm_scan import GMScanSpec, format_table, header, observables, point_row
 
 POOLS: tuple[str, ...] = ("auto", "serial", "process", "mpi")
@@ -39,18 +41,19 @@ SPEC_NAME = "gm_scan_spec.json"
 CHECKPOINT_NAME = "gm_scan_checkpoint.jsonl"
 TABLE_NAME = "gm_scan.csv"
 
-#: Per-process (spec digest, model, g = 0 reference prediction); one entry, replaced when the spec changes.
-_WORKER_STATE: dict[str, tuple[Any, Any]] = {}
+#: Per-process spec digest -> (model, g = 0 prediction, its SK-window flux); one entry, replaced with the spec.
+_WORKER_STATE: dict[str, tuple[Any, Any, float]] = {}
 
 
-def _state(spec: GMScanSpec) -> tuple[Any, Any]:
+def _state(spec: GMScanSpec) -> tuple[Any, Any, float]:
     key = spec.digest()
     if key not in _WORKER_STATE:
         from relicboost import Model
 
         _WORKER_STATE.clear()
         model = Model(convention=spec.convention, **dict(spec.model_options or ()))
-        _WORKER_STATE[key] = (model, _predict(model, spec, 0.0, spec.M_MeV[0]))
+        reference = _predict(model, spec, 0.0, spec.M_MeV[0])
+        _WORKER_STATE[key] = (model, reference, reference.integrated_flux("nuebar", SK_THRESHOLD_MEV))
     return _WORKER_STATE[key]
 
 
@@ -61,12 +64,12 @@ def _predict(model: Any, spec: GMScanSpec, g: float, M_MeV: float) -> Any:
 def evaluate_points(spec_dict: dict, indices: Sequence[int]) -> list[tuple[int, dict[str, float]]]:
     """Observables of the grid points ``indices`` (runs in any process; picklable arguments)."""
     spec = GMScanSpec.from_dict(spec_dict)
-    model, reference = _state(spec)
+    model, _, sk0 = _state(spec)
     out = []
     for index in indices:
         _, _, g, M = spec.point(index)
         try:
-            values = observables(_predict(model, spec, g, M), reference, spec.cevns_thresholds_keV)
+            values = observables(_predict(model, spec, g, M), sk0, spec.cevns_thresholds_keV)
         except (ValueError, FloatingPointError) as exc:
             raise ValueError(f"grid point {index} (g = {g:.6g}, M = {M:.6g} MeV): {exc}") from exc
         out.append((int(index), values))
@@ -77,7 +80,7 @@ def table_header(spec: GMScanSpec) -> dict:
     """Header of the scan table (builds the Model in this process)."""
     from relicboost.model import NUISANCES
 
-    model, reference = _state(spec)
+    model, reference, _ = _state(spec)
     skip = {*NUISANCES, "g", "M_MeV", "lam", "sfr"}
     resolved = {**model.options, **{k: v for k, v in reference.params.items() if k not in skip}}
     return header(spec, model.defaults, (float(model.energy[0]), float(model.energy[-1])), resolved)
