@@ -73,3 +73,25 @@ def test_mpiexec_two_ranks_is_byte_identical_to_serial(serial_bytes, tmp_path):
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert proc.stdout.count("wrote ") == 1            # only rank 0 writes and reports
     assert (tmp_path / "gm_scan.csv").read_bytes() == serial_bytes
+
+
+def test_killed_run_resumes_to_the_same_table(serial_bytes, tmp_path):
+    """SIGKILL a running scan after some points are checkpointed; --resume finishes it identically."""
+    import signal
+    import time
+
+    ck = tmp_path / "gm_scan_checkpoint.jsonl"
+    proc = subprocess.Popen([sys.executable, "-m", "relicboost.cli", *ARGS, "--pool", "serial",
+                             "--outdir", str(tmp_path)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and proc.poll() is None:
+        if ck.is_file() and ck.read_bytes().count(b"\n") >= 1:
+            proc.send_signal(signal.SIGKILL)
+            break
+        time.sleep(0.05)
+    proc.wait(timeout=60)
+    killed = proc.returncode == -signal.SIGKILL
+    print("killed mid-run:", killed, "points kept:", ck.read_bytes().count(b"\n"))
+    assert not killed or not (tmp_path / "gm_scan.csv").exists()
+    assert main(ARGS + ["--outdir", str(tmp_path), "--resume"]) == 0
+    assert (tmp_path / "gm_scan.csv").read_bytes() == serial_bytes
