@@ -105,8 +105,10 @@ def lam_range_for(mediator: str, M_MeV: float, m_nu_eV: float, log10_g_range: tu
     lo, hi = log10_g_range
     if not lo < hi:
         raise ValueError(f"log10_g_range must satisfy low < high, got {log10_g_range!r}")
-    g_hi = min(10.0**hi, 4.0 * math.pi)
-    return tuple(math.log10(float(lam_from_coupling(g, M_MeV, m_nu_eV, mediator))) for g in (10.0**lo, g_hi))
+    def log10_lam(g: float) -> float:
+        return math.log10(float(lam_from_coupling(g, M_MeV, m_nu_eV, mediator)))
+
+    return log10_lam(10.0**lo), log10_lam(min(10.0**hi, 4.0 * math.pi))
 
 
 def mediator_point_problem(likelihood: Any, mediator: str, M_MeV: float, *, m_nu_eV: float = 0.05,

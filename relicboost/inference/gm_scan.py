@@ -96,14 +96,14 @@ class GMScanSpec:
         Recoil thresholds on lead, keV.
     """
 
-    g: tuple[float, ...]
-    M_MeV: tuple[float, ...]
+    g: Sequence[float]
+    M_MeV: Sequence[float]
     mediator: str = "vector"
     convention: str = "consistent"
     m_nu_eV: float = 0.05
-    model_options: tuple[tuple[str, Any], ...] | None = None
-    mediator_options: tuple[tuple[str, Any], ...] = ()
-    cevns_thresholds_keV: tuple[float, ...] = CEVNS_THRESHOLDS_KEV
+    model_options: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None
+    mediator_options: Mapping[str, Any] | Sequence[tuple[str, Any]] = ()
+    cevns_thresholds_keV: Sequence[float] = CEVNS_THRESHOLDS_KEV
 
     def __post_init__(self) -> None:
         from relicboost.model import MEDIATOR_RANGES
@@ -164,7 +164,8 @@ class GMScanSpec:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> GMScanSpec:
-        return cls(**{k: (tuple(v) if isinstance(v, list) else v) for k, v in data.items()})
+        args: dict[str, Any] = {k: (tuple(v) if isinstance(v, list) else v) for k, v in data.items()}
+        return cls(**args)
 
     def digest(self) -> str:
         """SHA-256 (hex) of the specification serialised with sorted keys."""
@@ -280,7 +281,7 @@ def _fmt(value: Any) -> str:
     return repr(float(value))
 
 
-def format_table(head: Mapping[str, Any], rows: Sequence[Mapping[str, Any]]) -> str:
+def format_table(head: Mapping[Any, Any], rows: Sequence[Mapping[Any, Any]]) -> str:
     """CSV text of the scan table: ``# key: json`` header lines, then rows sorted by ``index``.
 
     Floats are written with ``repr`` (shortest exact round trip), so the text depends only on
@@ -321,7 +322,7 @@ class RowPrediction:
     g, M_MeV, mediator and lam.
     """
 
-    def __init__(self, row: Mapping[str, Any], attrs: Mapping[str, Any]) -> None:
+    def __init__(self, row: Any, attrs: Mapping[Any, Any]) -> None:
         self.row = row
         self.energy = np.asarray(attrs["energy_grid_MeV"], dtype=float)
         self.convention = attrs["convention"]

@@ -145,7 +145,7 @@ def mpi_rank_from_environment() -> int:
 
 
 @contextlib.contextmanager
-def _executor(pool: str, processes: int | None) -> Iterator[tuple[Executor | None, bool, int]]:
+def _executor(pool: str, processes: int | None) -> Iterator[tuple[Any, bool, int]]:
     """Yield (executor or None for serial, is_root, number of workers)."""
     if pool == "serial":
         yield None, True, 1
