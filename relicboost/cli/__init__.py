@@ -33,6 +33,7 @@ COMMANDS: tuple[str, ...] = (
     "relicboost.cli.cmd_scan",
     "relicboost.cli.cmd_sample",
     "relicboost.cli.cmd_forecast",
+    "relicboost.cli.cmd_gm_scan",
     "relicboost.cli.cmd_flux",
     "relicboost.cli.cmd_plot",
     "relicboost.cli.cmd_export",

@@ -13,6 +13,7 @@ atomically, into the output folder):
 7. conventions — the ``paper`` and ``consistent`` conventions side by side;
 8. detector forecasts — expected exclusion on lam for SK-Gd, JUNO, Hyper-K, DUNE, RES-NOVA (both
    conventions), spectra and the deficit table (relicboost.results.fig_detectors).
+9. mediators — schematic paper-convention (g, M) exclusion; consistent-convention (g, M) plane.
 """
 from __future__ import annotations
 
@@ -38,6 +39,7 @@ STEPS: tuple[tuple[str, str, str], ...] = (
     ("conventions", "relicboost.results.conventions_figs", "make_convention_figs"),
     ("mediator exclusion", "relicboost.results.fig_mediator_exclusion", "make_mediator_exclusion"),
     ("detector forecasts", "relicboost.results.fig_detectors", "make_detector_forecasts"),
+    ("(g, M) consistent", "relicboost.results.fig_gm_consistent", "make_gm_consistent"),
 )
 
 
