@@ -9,6 +9,7 @@ Example
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -20,6 +21,7 @@ from .physics import detection
 from .physics.conventions import make_options
 from .physics.cosmology import Cosmology
 from .physics.grids import GridSpec, build_grid
+from .physics.light_mediator.models import ParticleModel
 from .physics.propagation import attenuated_dsnb, upscattered_kernel
 from .physics.propagators import PROPAGATORS, PaperPropagator, make_propagator
 from .physics.sources import DEFAULT_E_TOT_ERG, DEFAULT_TEMPERATURES_MEV, SPECIES
@@ -247,8 +249,8 @@ class Model:
         return dsnb, boosted
 
     def predict_mediator(self, g: float, M_MeV: float, mediator: str | None = None, m_nu_eV: float = 0.05,
-                         normalise: str = "paper", model: Any = "paper", relic: str = "majorana",
-                         couplings: Any = "universal", relic_masses: str = "single",
+                         normalise: str = "paper", model: str | ParticleModel = "paper", relic: str = "majorana",
+                         couplings: str | Sequence[float] = "universal", relic_masses: str = "single",
                          lightest_mass_eV: float | None = None, relic_momenta: str = "rest",
                          kernels: str = "direct", **nuisances: float) -> Prediction:
         """Fluxes today for a scalar or vector mediator of coupling g and mass M (full propagators).

@@ -236,7 +236,7 @@ def run_scan(spec: GMScanSpec, outdir: str | os.PathLike, *, pool: str = "auto",
     """
     from tqdm import tqdm
 
-    from relicboost.inference.export import atomic_write_text
+    from relicboost.io import atomic_write_text
 
     if pool not in POOLS:
         raise ValueError(f"pool must be one of {POOLS}, got {pool!r}")

@@ -20,6 +20,8 @@ from .form_factors import helm_form_factor_sq
 from .targets import SIN2_THETA_W_DEFAULT, Isotope, Target, max_recoil_keV
 from .units import G_F_MEV2, HBARC2_MEV2_CM2, KEV_MEV, YEAR_S
 
+#: Largest ratio of neighbouring flux values read as a power law (else linear in E).
+MAX_POWER_LAW_RATIO: float = 1e3
 #: Sub-intervals per flux interval on which the power-law reading of a flux is sampled.
 SUBDIVISIONS: int = 8
 #: Points per decade of the internal recoil grid used for counts.
@@ -170,10 +172,15 @@ def subdivided_grid(e_bytes: bytes) -> np.ndarray:
 
 
 def power_law_samples(e: np.ndarray, f: np.ndarray) -> np.ndarray:
-    """Flux on :func:`subdivided_grid`: power law between positive nodes, linear in E elsewhere."""
+    """Flux on :func:`subdivided_grid`: power law between positive nodes, linear in E elsewhere.
+
+    Where the flux changes by more than ``MAX_POWER_LAW_RATIO`` across one interval (the edge of a
+    line drawn as a narrow triangle, a table's cut-off) the grid does not resolve a power law and
+    the linear reading is used."""
     frac = np.arange(SUBDIVISIONS) / SUBDIVISIONS
     fa, fb = f[:-1, None], f[1:, None]
-    positive = (fa > 0) & (fb > 0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        positive = (fa > 0) & (fb > 0) & (np.abs(np.log(fb / fa)) < np.log(MAX_POWER_LAW_RATIO))
     with np.errstate(divide="ignore", invalid="ignore"):
         power = fa * np.exp(frac[None, :] * np.log(np.where(positive, fb / np.where(positive, fa, 1.0), 1.0)))
     ea, eb = e[:-1, None], e[1:, None]

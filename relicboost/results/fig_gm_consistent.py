@@ -22,11 +22,10 @@ from pathlib import Path
 
 import numpy as np
 
-from relicboost.inference.export import atomic_write_text
 from relicboost.inference.gm_scan import SCAN_MODEL_OPTIONS, GMScanSpec, format_table
 from relicboost.inference.gm_scan_engine import scan_frame
+from relicboost.io import atomic_savefig, atomic_write_text
 from relicboost.physics.detection import SK_THRESHOLD_MEV
-from relicboost.results.io import atomic_savefig
 
 M_NU_EV: float = 0.05
 G_RANGE: tuple[float, float] = (1e-6, 1e-2)

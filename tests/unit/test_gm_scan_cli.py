@@ -50,7 +50,7 @@ def test_cli_writes_table_and_refuses_to_overwrite(serial_bytes, tmp_path, capsy
 
 
 @pytest.mark.parametrize("extra, match", [
-    (["--n-g", "0"], "n_g"), (["--g-max", "100"], "g must lie"), (["--option", "nokey"], "KEY=VALUE"),
+    (["--n-g", "0"], "--n-g"), (["--g-max", "100"], "g must lie"), (["--option", "nokey"], "KEY=VALUE"),
     (["--option", "no_such_option=1"], "no_such_option"), (["--cevns-thresholds-keV", "a,b"], "thresholds"),
 ])
 def test_cli_bad_input_is_one_line_exit_2(extra, match, tmp_path, capsys):
