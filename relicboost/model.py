@@ -262,7 +262,9 @@ class Model:
           sigma(E; g, M) and the flat partner spectrum by the mediator's energy-fraction
           distribution of the relic partner (``outgoing="both"``: both outgoing neutrinos);
           :func:`relicboost.physics.light_mediator.paper_partner_kernel`.  Needs
-          ``sigma_energy="printed"``.
+          ``sigma_energy="printed"``.  The paper preset counts relic_dof = 2 states, so with a
+          physical ``model`` (sigma per relic state, averaged over the six) the total rate is
+          1/3 of that model's rate on six relic states: a schematic, not a physical, result.
         * ``consistent`` convention: light-mediator transport
           (:func:`relicboost.physics.light_mediator.light_mediator_fluxes`), relic_dof = 6.
 

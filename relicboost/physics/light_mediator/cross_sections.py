@@ -2,7 +2,10 @@
 
 Models (flavour-universal, flavour-diagonal couplings g in the mass basis, paper Eqs. II.2, II.4)
 -------------------------------------------------------------------------------------------
-* scalar: complex phi with lepton number 2, L = g phi* nu_i nu_i + h.c.;
+* scalar: complex phi with lepton number 2, L = (g/2) phi* chi_i chi_i + h.c. (two-component
+  Weyl chi), vertex -i g.  The paper's Eq. II.2 writes g nubar nu^C phi* without the 1/2, i.e. a
+  vertex 2g: in that normalisation sigma is 16x and Gamma 4x the values below at the same g
+  (g_here = 2 g_II.2; see docs/conventions.md, "(g, M) plane");
 * vector: L = g nubar_i gamma^mu P_L nu_i V_mu.
 
 A beam neutrino nu_i (energy E) hits a relic state at rest (mass m_nu): s = 2 m_nu E,

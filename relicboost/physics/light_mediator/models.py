@@ -149,7 +149,13 @@ class ParticleModel:
         return U.conj().T @ G @ U if self.kind == "vector" else U.T @ G @ U
 
     def strength(self, U: np.ndarray | None = None) -> float:
-        """Heavy-limit sigma per relic state / sigma_paper, averaged over beam mass states (see table)."""
+        """Heavy-limit sigma per relic state / sigma_paper, averaged with EQUAL weight over the beam mass states.
+
+        For flavour-specific couplings a beam dominated by one flavour sees a different factor
+        (e-only vector: 1.23 with |U_e1|^2 weights for a nu_e-bar beam vs 0.741 equal-weight).
+        ``chirality_factor`` (1/2 for Dirac) assumes non-relativistic relics; for relativistic
+        relics (lightest mass below a few T_nu ~ 5e-4 eV) the factor tends to (1 + <beta>)/2 -> 1.
+        """
         if self.name == "paper":
             return 1.0
         return float(heavy_rates(self.kind, self.mass_basis_couplings(U)).sum(axis=1).mean()) / 6.0 \
