@@ -15,6 +15,7 @@ checkpoint ``gm_scan_checkpoint.jsonl`` into ``--outdir``.  Options of the parti
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import sys
 import time
@@ -97,12 +98,16 @@ def spec_from_args(args: argparse.Namespace):
 def run(args: argparse.Namespace) -> int:
     """Run the scan; one-line error and exit code 2 on bad input or a failed point."""
     from relicboost.inference.gm_scan_engine import mpi_rank_from_environment, run_scan
+    from relicboost.io import RunLock
 
     try:
         spec = spec_from_args(args)
         t0 = time.perf_counter()
-        path = run_scan(spec, args.outdir, pool=args.pool, processes=args.processes, resume=args.resume,
-                        force=args.force, progress=not args.quiet)
+        # one scan per directory: rank 0 (or the only process) holds the run lock for the whole scan
+        lock = RunLock(args.outdir) if mpi_rank_from_environment() == 0 else contextlib.nullcontext()
+        with lock:
+            path = run_scan(spec, args.outdir, pool=args.pool, processes=args.processes, resume=args.resume,
+                            force=args.force, progress=not args.quiet)
     except (ValueError, TypeError, ImportError, OSError, FloatingPointError, RuntimeError) as exc:
         if mpi_rank_from_environment() == 0:  # under mpiexec every rank sees a bad option: report once
             print(f"relicboost {NAME}: error: {exc}", file=sys.stderr)

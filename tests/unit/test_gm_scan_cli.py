@@ -95,3 +95,21 @@ def test_killed_run_resumes_to_the_same_table(serial_bytes, tmp_path):
     assert not killed or not (tmp_path / "gm_scan.csv").exists()
     assert main(ARGS + ["--outdir", str(tmp_path), "--resume"]) == 0
     assert (tmp_path / "gm_scan.csv").read_bytes() == serial_bytes
+
+
+def test_second_scan_on_a_locked_directory_is_refused(tmp_path, capsys):
+    """Issue 10: one run per directory; a scan while another process holds the lock exits 2, one line."""
+    out = tmp_path / "scan"
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import sys, time\nfrom relicboost.io import RunLock\n"
+         f"with RunLock({str(out)!r}):\n    print('locked', flush=True)\n    time.sleep(60)\n"],
+        stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "locked"
+        assert main([*ARGS, "--outdir", str(out)]) == 2
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and "Traceback" not in err
+        assert not (out / "gm_scan.csv").exists()
+    finally:
+        holder.kill()
+        holder.wait()
