@@ -10,7 +10,7 @@ from ._runtime import tune_allocator
 from .model import Model, Prediction
 
 __version__ = "0.1.0"
-__all__ = ["Model", "Prediction", "tune_allocator", "cevns", "likelihoods", "inference", "__version__"]
+__all__ = ["Model", "Prediction", "__version__", "cevns", "inference", "likelihoods", "tune_allocator"]
 
 _LAZY = {"cevns": "relicboost.physics.cevns", "likelihoods": "relicboost.likelihoods",
          "inference": "relicboost.inference"}

@@ -52,6 +52,9 @@ SERIES_MAX_T = 0.02
 #: so the closed forms (cancellation error < 1e-15 there) are needed on fewer elements.
 LONG_SERIES = moment_series(14)
 LONG_SERIES_MAX_T = 0.5
+#: Up to this many closed-form elements (64 kB per temporary, below glibc's mmap threshold) are
+#: computed on compressed copies; more (far into saturation) in place on the work buffers.
+COMPRESSED_MAX = 8192
 
 
 class PrintedAttenuation:
@@ -86,7 +89,8 @@ class PrintedAttenuation:
         self._exponents = np.arange(LONG_SERIES.shape[1])[:, None]
         self._w = np.empty((3,) + tab)
         self._t = np.empty(tab)
-        self._b = [np.empty(tab) for _ in range(4)]
+        self._b = [np.empty(tab) for _ in range(6)]
+        self._mask = np.empty(tab, dtype=bool)
         self._blocks = np.empty(self.lead_shape + tab)
         self._tmp = np.empty(self.lead_shape + tab)
         self._out = np.empty(self.lead_shape + (n_p + 1, n_e))
@@ -101,7 +105,10 @@ class PrintedAttenuation:
         large = np.flatnonzero(t >= LONG_SERIES_MAX_T)
         if large.size == 0:
             return w
-        # closed forms on the large elements only (few, except far into saturation)
+        if large.size > COMPRESSED_MAX:
+            self._closed_forms_in_place(w, t)
+            return w
+        # closed forms on the large elements only (few below saturation: small temporaries)
         ts = t.ravel()[large]
         e2 = np.exp(-2.0 * ts)
         m0 = -np.expm1(-2.0 * ts) / ts
@@ -112,6 +119,46 @@ class PrintedAttenuation:
         flat[1, large] = self.h * (2.0 * m1 - m2)
         flat[2, large] = (0.5 * self.h) * (m2 - m1)
         return w
+
+    def _closed_forms_in_place(self, w: np.ndarray, t: np.ndarray) -> None:
+        """Closed-form weights where t >= LONG_SERIES_MAX_T, on the work buffers (no temporaries)."""
+        ts, e2, m0, m1, m2, acc = self._b
+        mask = self._mask
+        np.greater_equal(t, LONG_SERIES_MAX_T, out=mask)
+        np.maximum(t, LONG_SERIES_MAX_T, out=ts)
+        np.multiply(ts, -2.0, out=e2)
+        np.expm1(e2, out=m0)
+        np.exp(e2, out=e2)                                  # e2 = exp(-2t)
+        m0 /= ts
+        np.negative(m0, out=m0)                             # m0 = (1 - e2)/t
+        np.multiply(ts, 2.0, out=m1)                        # m1 = (1 - e2 (1 + 2t))/t^2
+        m1 += 1.0
+        m1 *= e2
+        np.subtract(1.0, m1, out=m1)
+        m1 /= ts
+        m1 /= ts
+        np.add(ts, 1.0, out=m2)                             # m2 = (2 - e2 (2 + 4t (1 + t)))/t^3
+        m2 *= ts
+        m2 *= 4.0
+        m2 += 2.0
+        m2 *= e2
+        np.subtract(2.0, m2, out=m2)
+        m2 /= ts
+        m2 /= ts
+        m2 /= ts
+        np.multiply(m1, -3.0, out=acc)                      # w0 = h/2 (m2 - 3 m1 + 2 m0)
+        acc += m2
+        m0 *= 2.0
+        acc += m0
+        acc *= 0.5 * self.h
+        np.copyto(w[0], acc, where=mask)
+        np.multiply(m1, 2.0, out=acc)                       # w1 = h (2 m1 - m2)
+        acc -= m2
+        acc *= self.h
+        np.copyto(w[1], acc, where=mask)
+        np.subtract(m2, m1, out=acc)                        # w2 = h/2 (m2 - m1)
+        acc *= 0.5 * self.h
+        np.copyto(w[2], acc, where=mask)
 
     def _panel_blocks(self, src: np.ndarray, c: np.ndarray) -> np.ndarray:
         """Integral of src exp(-tau) over each Simpson panel, tau from the panel start (work buffer)."""
