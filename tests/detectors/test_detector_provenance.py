@@ -27,3 +27,16 @@ def test_targets_match_snowglobes_normalisations(detector, per_nucleon):
     """SNOwGLoBES detector_configurations.dat (commit 522aa7ced500): target normalisation per nucleon
     0.1111 for water (free protons, wc100kt*) and 0.025 for argon (40Ar nuclei, ar40kt)."""
     assert _row(detector)["targets_per_kt"] == pytest.approx(per_nucleon * NUCLEONS_PER_KT, rel=2e-3)
+
+
+def test_hyperk_fiducial_mass_is_one_tank():
+    """Yokoyama for Hyper-K, NuPhys2016 (arXiv:1705.00306), Sec. 1: "The total (fiducial) mass of water
+    will be 260(190) kton per tank"; the Design Report (arXiv:1805.04163) quotes 187 kt."""
+    for name in ("hyperk", "hyperk_gd"):
+        assert _row(name)["fiducial_mass_kt"] == pytest.approx(190.0, rel=0.02)
+
+
+def test_dune_fiducial_mass():
+    """DUNE, Eur. Phys. J. C 81 (2021) 423 (arXiv:2008.06647), Sec. 1: "four 10-kton liquid argon time
+    projection chambers"."""
+    assert _row("dune")["fiducial_mass_kt"] == pytest.approx(40.0)
