@@ -40,3 +40,19 @@ def test_dune_fiducial_mass():
     """DUNE, Eur. Phys. J. C 81 (2021) 423 (arXiv:2008.06647), Sec. 1: "four 10-kton liquid argon time
     projection chambers"."""
     assert _row("dune")["fiducial_mass_kt"] == pytest.approx(40.0)
+
+
+def test_hyperk_gd_background_level_vs_design_report_figure():
+    """Order-of-magnitude guard on the placeholder backgrounds (origin: figure, to-confirm).
+    Hyper-K Design Report (arXiv:1805.04163) Fig. 188 (right), as digitised in github
+    vmmunoza/nuHawkHunter (commit a67741f, data/backevents/Back_HK.txt, events per 2 MeV per 10 yr):
+    the 2-MeV bins centred at 13-29 MeV hold 7.04, 9.15, 11.38, 13.73, 16.32, 19.02, 21.72, 24.42,
+    27.13 events, i.e. 15.0 per year in 12-30 MeV.  The total here (tabulated components + computed
+    atmospheric CC) must lie within a factor 2 of it (measured: 21.3 per year)."""
+    from relicboost import Model, likelihoods
+
+    design_report_per_yr = sum([7.04, 9.15, 11.38, 13.73, 16.32, 19.02, 21.72, 24.42, 27.13]) / 10.0
+    null = Model(convention="paper", energy_min=1.0).predict(0.0)
+    det = likelihoods.HyperK(null, years=1.0, gadolinium=True, threshold_MeV=12.0, emax_MeV=30.0)
+    ratio = det.background_counts.sum() / design_report_per_yr
+    assert 0.5 < ratio < 2.0
