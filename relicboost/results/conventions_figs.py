@@ -23,7 +23,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from tqdm import tqdm
 
 from relicboost import Model
 from relicboost.inference.crossing import sk_crossing_lam, sk_integrated_limit
@@ -38,8 +37,9 @@ SPECTRUM_LAMS: tuple[float, ...] = (1e-11, 1e-10, 1e-9)
 COLORS: dict[float, str] = {1e-11: "#b8860b", 1e-10: "#00897b", 1e-9: "#6a1b9a"}
 TEMPERATURE_SETS: tuple[tuple[float, float], ...] = ((7.0, 10.0), (6.0, 7.0))
 LAM_SCAN: np.ndarray = np.logspace(-13, -8, 41)
-M_LIGHT_MEV: np.ndarray = np.geomspace(1e-4, 1e-1, 10)
-G_SCAN: np.ndarray = np.geomspace(1e-6, 1e-1, 14)
+#: Axis ranges of the (g, M) panels: mediator mass in MeV, coupling g.
+M_AXIS_MEV: tuple[float, float] = (1e-4, 1e2)
+G_AXIS: tuple[float, float] = (1e-6, 1.0)
 DEFICIT_LEVELS: tuple[float, ...] = (0.9, 0.5)
 M_NU_EV: float = 0.05
 
@@ -141,7 +141,14 @@ def _paper_sk_crossing(T: tuple[float, float]) -> float:
 
 
 def gm_plane_figure(outdir: Path, progress: bool = True) -> list[Path]:
-    """(g, M) plane for scalar and vector mediators in both conventions (PNG, PDF, CSV)."""
+    """(g, M) plane for scalar and vector mediators in both conventions (PNG, PDF, CSV).
+
+    The light-mediator points are those of the consistent (g, M) scan written by the reproduce
+    step before this one (``gm_consistent_{scalar,vector}.csv``, relicboost.results.fig_gm_consistent):
+    one computation, two figures.
+    """
+    from relicboost.inference.gm_scan import read_table
+
     model = Model(convention="consistent", points_per_decade=40, substeps=1)
     temps = (model.defaults["T_nue"], model.defaults["T_nuebar"], model.defaults["T_nux"])
 
@@ -150,39 +157,42 @@ def gm_plane_figure(outdir: Path, progress: bool = True) -> list[Path]:
 
     ref = sk_window(model.predict(0.0))
     rows = []
-    ratio = {}
-    jobs = [(med, M, g) for med in ("scalar", "vector") for M in M_LIGHT_MEV for g in G_SCAN]
-    for med, M, g in tqdm(jobs, desc="(g, M) light-mediator points", disable=not progress):
-        r = sk_window(model.predict_mediator(g, M, mediator=med, m_nu_eV=M_NU_EV)) / ref
-        ratio[(med, M, g)] = r
-        rows.append({"mediator": med, "M_MeV": M, "g": g, "computed": "point-by-point (light-mediator transport)",
-                     "sk_window_flux_ratio": r})
+    grids: dict[str, pd.DataFrame] = {}
+    for med in ("scalar", "vector"):
+        path = outdir / f"gm_consistent_{med}.csv"
+        if not path.is_file():
+            raise FileNotFoundError(f"{path} is missing: run the '(g, M) consistent' reproduce step first")
+        table = read_table(path)
+        grids[med] = table.pivot(index="g", columns="M_MeV", values="sk_window_flux_ratio").sort_index()
+        rows += [{"mediator": med, "M_MeV": r.M_MeV, "g": r.g, "computed": f"light-mediator transport ({path.name})",
+                  "sk_window_flux_ratio": r.sk_window_flux_ratio} for r in table.itertuples()]
     # heavy-mediator mapping above M = 0.1 MeV: lam where the flux ratio reaches each level
     lams = LAM_SCAN
     heavy = np.array([sk_window(model.predict(lam)) / ref for lam in lams])
     lam_level = {lv: _crossing(lams[::-1], heavy[::-1], lv) for lv in DEFICIT_LEVELS}
-    M_heavy = np.geomspace(M_LIGHT_MEV[-1], 1e2, 20)
+    M_heavy = np.geomspace(max(float(g.columns.max()) for g in grids.values()), M_AXIS_MEV[1], 20)
     lam_paper = _paper_sk_crossing(TEMPERATURE_SETS[0])
 
     fig, axes = _figure(2, width=11.5, height=4.8)
     styles = {0.9: ":", 0.5: "-"}
     for ax, med in zip(axes, ("scalar", "vector")):
-        grid = np.array([[ratio[(med, M, g)] for M in M_LIGHT_MEV] for g in G_SCAN])
-        cs = ax.contour(M_LIGHT_MEV, G_SCAN, grid, levels=sorted(DEFICIT_LEVELS),
+        grid = grids[med]
+        cs = ax.contour(grid.columns.to_numpy(float), grid.index.to_numpy(float), grid.to_numpy(float),
+                        levels=sorted(DEFICIT_LEVELS),
                         colors=["#c62828", "#1565c0"], linestyles=["-", ":"])
         ax.clabel(cs, fmt={lv: f"{lv:g}" for lv in DEFICIT_LEVELS}, fontsize=7)
         for lv in DEFICIT_LEVELS:
             ax.loglog(M_heavy, coupling_from_lam(lam_level[lv], M_heavy, M_NU_EV, med), color="0.3", ls=styles[lv],
                       label=f"consistent, heavy mapping: flux ratio {lv:g} (lam = {lam_level[lv]:.2g})")
-        M_all = np.geomspace(M_LIGHT_MEV[0], 1e2, 50)
+        M_all = np.geomspace(*M_AXIS_MEV, 50)
         ax.loglog(M_all, coupling_from_lam(lam_paper, M_all, M_NU_EV, med), color="#ef6c00", lw=2,
                   label=f"paper convention: SK-IV excludes above (lam = {lam_paper:.2g})")
-        ax.axvspan(M_LIGHT_MEV[0], heavy_mediator_min_mass_MeV(M_NU_EV, 100.0, 10.0), color="0.85", alpha=0.6,
+        ax.axvspan(M_AXIS_MEV[0], heavy_mediator_min_mass_MeV(M_NU_EV, 100.0, 10.0), color="0.85", alpha=0.6,
                    label="heavy-mediator mapping invalid (M^2 < 10 x 2 m_nu 100 MeV)")
         ax.set_xscale("log")
         ax.set_yscale("log")
-        ax.set_xlim(M_LIGHT_MEV[0], 1e2)
-        ax.set_ylim(G_SCAN[0], 1.0)
+        ax.set_xlim(*M_AXIS_MEV)
+        ax.set_ylim(*G_AXIS)
         ax.set_xlabel(f"{med} mediator mass M [MeV]")
         ax.set_ylabel("coupling g")
         ax.set_title(f"{med}: anti-nu_e flux above 17.3 MeV / no-interaction value\n"

@@ -36,10 +36,10 @@ STEPS: tuple[tuple[str, str, str], ...] = (
     ("Figs. 4-5", "relicboost.results.fig4_5", "make_fig4_5"),
     ("Fig. 6", "relicboost.results.fig6", "make_fig6"),
     ("tables", "relicboost.results.paper_numbers", "write_tables"),
-    ("conventions", "relicboost.results.conventions_figs", "make_convention_figs"),
     ("mediator exclusion", "relicboost.results.fig_mediator_exclusion", "make_mediator_exclusion"),
     ("detector forecasts", "relicboost.results.fig_detectors", "make_detector_forecasts"),
     ("(g, M) consistent", "relicboost.results.fig_gm_consistent", "make_gm_consistent"),
+    ("conventions", "relicboost.results.conventions_figs", "make_convention_figs"),
 )
 
 
