@@ -35,7 +35,7 @@ def _typed(kind: type, check: Callable[[Any], bool], what: str) -> Callable[[str
             value = kind(text)
         except (TypeError, ValueError):
             raise argparse.ArgumentTypeError(f"expected {what}, got {text!r}") from None
-        if kind is float and not math.isfinite(value) or not check(value):
+        if (kind is float and not math.isfinite(value)) or not check(value):
             raise argparse.ArgumentTypeError(f"expected {what}, got {text!r}")
         return value
 

@@ -40,7 +40,7 @@ from iminuit import Minuit
 
 from relicboost.io import RunLock, atomic_savefig, atomic_write_json
 
-from .chain_file import AtomicHDFBackend, check_resumable, read_metadata
+from .chain_file import AtomicHDFBackend, check_resumable
 from .problem import Problem
 
 #: Pool kinds understood by :func:`run`.

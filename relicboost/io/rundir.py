@@ -63,7 +63,7 @@ class RunLock:
         self.option = option
         self._key = ""
 
-    def __enter__(self) -> RunLock:  # noqa: PYI034 (Python 3.10 has no typing.Self)
+    def __enter__(self) -> RunLock:
         self.directory.mkdir(parents=True, exist_ok=True)
         path = self.directory / LOCK_NAME
         self._key = os.path.realpath(path)

@@ -8,7 +8,7 @@ events and backgrounds per bin are not public, so no full Poisson likelihood.
 """
 from __future__ import annotations
 
-from typing import Mapping
+from collections.abc import Mapping
 
 import numpy as np
 

@@ -22,12 +22,12 @@ Binned limits are combined in one of two ways:
 """
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 
 from relicboost.data import load_table
-
 from relicboost.physics.validation import check_finite, check_number
 
 from .base import Likelihood, Prior, check_cl, check_grid_covers

@@ -49,7 +49,6 @@ import pandas as pd
 from relicboost.data import load_table, register_reference
 from relicboost.physics import cevns
 from relicboost.physics.targets import natural_lead
-
 from relicboost.physics.validation import check_integer, check_number
 
 from . import statistics as st

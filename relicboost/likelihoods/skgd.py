@@ -21,7 +21,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from relicboost.data import load_table
-
 from relicboost.physics.validation import check_number
 
 from .base import Prior

@@ -18,10 +18,9 @@ not public, so a full Poisson likelihood of the SK data cannot be rebuilt.
 """
 from __future__ import annotations
 
-from typing import Mapping
+from collections.abc import Mapping
 
 from relicboost.data import load_table
-
 from relicboost.physics.validation import check_number
 
 from .base import Prior

@@ -48,7 +48,6 @@ computed like any other background (:mod:`relicboost.physics.cevns`).
 """
 from __future__ import annotations
 
-
 from functools import lru_cache
 
 import numpy as np

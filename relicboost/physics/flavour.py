@@ -85,10 +85,7 @@ def detection_matrix(flavour: str, theta12_deg: float = THETA12_DEG, theta13_deg
         heavy-lepton species (their mean).
     """
     check_choice("flavour", flavour, FLAVOUR_OPTIONS)
-    if flavour == "none":
-        pe = np.array([1.0, 0.0, 0.0])
-    else:
-        pe = ue_squared(theta12_deg, theta13_deg)
+    pe = np.array([1.0, 0.0, 0.0]) if flavour == "none" else ue_squared(theta12_deg, theta13_deg)
     w = np.zeros((3, 6))
     w[0, :3] = pe
     w[1, 3:] = pe

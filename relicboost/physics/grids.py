@@ -12,12 +12,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..parameters import TEMPERATURE_RANGE_MEV
 from . import units
 from .cosmology import Cosmology
 from .quadrature import cumulative_simpson_uniform, simpson_weights
 from .relic import relic_number_density
 from .star_formation import ccsn_rate
-from ..parameters import TEMPERATURE_RANGE_MEV
 from .validation import check_choice, check_positive
 
 #: Upper end of every energy grid, MeV.  Fluxes at 200 MeV are < 1e-8 of

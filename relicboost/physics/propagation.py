@@ -158,15 +158,15 @@ def attenuated_dsnb(grid: PropagationGrid, src: np.ndarray, lam: float, sigma_en
             raise ValueError(f"sigma must be finite, >= 0 MeV^-2 and have {grid.energy.size} values")
     if sigma_energy == "printed" or lam == 0.0:
         return PrintedAttenuation(grid, src.shape[:-2])(src, lam * e[0])
-    l, dl = grid.l_local, grid.dl_local
+    path, dl = grid.l_local, grid.dl_local
     out = np.zeros(src.shape[:-2] + (zc.size, e.size))
     for m in range(zc.size - 1):
         j = 2 * m
         c = lam * e / (1.0 + zc[m])
         rate = c * (dl[j:-2:2] * h)[:, None]
-        tau0 = c * (l[j:-2:2] - l[j])[:, None]
-        tau1 = c * (l[j + 1:-1:2] - l[j:-2:2])[:, None]
-        tau2 = c * (l[j + 2::2] - l[j:-2:2])[:, None]
+        tau0 = c * (path[j:-2:2] - path[j])[:, None]
+        tau1 = c * (path[j + 1:-1:2] - path[j:-2:2])[:, None]
+        tau2 = c * (path[j + 2::2] - path[j:-2:2])[:, None]
         blocks = _fitted_blocks(src[..., j:, :], rate, tau1, tau2, h)
         out[..., m, :] = np.sum(np.exp(-tau0) * blocks, axis=-2)
     return out * ((1.0 + zc) ** 2)[:, None]

@@ -91,7 +91,7 @@ def make_fig2(outdir: Path) -> list[Path]:
                     label=rf"standard DSNB, $T_{{\bar\nu_e}}$ = {FIG2_BAND_T_NUEBAR[0]:g}-{FIG2_BAND_T_NUEBAR[1]:g} MeV")
     for lam in FIG2_LAMS:
         ax.plot(e, df[f"nuebar_boosted_lam{lam:.0e}_flux_cm-2_s-1_MeV-1"], color=FIG2_COLORS[lam], lw=2,
-                label=rf"boosted C$\nu$B, $G_X^2 m_\nu$ = $10^{{{int(round(np.log10(lam)))}}}$ MeV$^{{-3}}$")
+                label=rf"boosted C$\nu$B, $G_X^2 m_\nu$ = $10^{{{round(np.log10(lam))}}}$ MeV$^{{-3}}$")
     styles = {"borexino_binned_limits": ("#1565c0", "Borexino 90% C.L."), "sk4_binned_limits": ("#c62828", "SK-IV 90% C.L.")}
     rows = []
     for name, t in limits.items():

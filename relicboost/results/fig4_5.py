@@ -45,11 +45,11 @@ def _plot(df: pd.DataFrame, kind: str, path_stem: Path) -> list[Path]:
     fig = Figure(figsize=(5.6, 4.2))
     ax = fig.subplots()
     for lam in LAMS:
-        col = [c for c in df.columns if c.startswith(f"boosted_lam{lam:.0e}")][0]
+        col = next(c for c in df.columns if c.startswith(f"boosted_lam{lam:.0e}"))
         ax.loglog(x, df[col], color=PAPER_COLOURS[lam],
                   label=rf"boosted C$\nu$B, $G_X^2 m_\nu=10^{{{round(np.log10(lam))}}}$ MeV$^{{-3}}$")
-    lo = [c for c in df.columns if c.startswith("dsnb_low")][0]
-    hi = [c for c in df.columns if c.startswith("dsnb_high")][0]
+    lo = next(c for c in df.columns if c.startswith("dsnb_low"))
+    hi = next(c for c in df.columns if c.startswith("dsnb_high"))
     ax.fill_between(x, df[lo], df[hi], color=DSNB_COLOUR, alpha=0.6, lw=0, label="DSNB")
     ax.loglog(x, df[df.columns[-1]], color="k", label="solar + atmospheric")
     ax.set_xlabel(r"$E_R$ [keV]" if kind == "rate" else r"$E_{\rm th}$ [keV]")

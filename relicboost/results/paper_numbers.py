@@ -14,9 +14,9 @@ import pandas as pd
 
 from relicboost import Model, cevns, likelihoods
 from relicboost.inference import limit_to_json, problem_for, upper_limit
+from relicboost.inference.crossing import sk_crossing_lam
 from relicboost.io import atomic_write_text, table_csv
 from relicboost.physics.detection import SK_THRESHOLD_MEV
-from relicboost.inference.crossing import sk_crossing_lam
 
 #: Temperature sets of the paper's Fig. 3 (T_nue, T_nuebar, T_nux) in MeV.
 TEMPERATURE_SETS = {"T7/10": (6.6, 7.0, 10.0), "T6/7": (6.6, 6.0, 7.0)}

@@ -75,7 +75,7 @@ def test_rows_match_a_direct_prediction_and_likelihoods(serial_table):
         got = evaluate_likelihood(tab, like)[1]
         assert got == pytest.approx(like(pred), rel=1e-12)
     rp = RowPrediction(row, tab.attrs)
-    with pytest.raises(ValueError, match="17.3"):
+    with pytest.raises(ValueError, match=r"17\.3"):
         rp.integrated_flux("nuebar", 10.0)
     with pytest.raises(ValueError, match="bins"):
         rp.binned_flux("nuebar", [1.0, 2.0])

@@ -189,7 +189,8 @@ def test_dsnb_number_flux_complete_at_highest_temperature():
     cos = Cosmology()
     T = T_MAX_MEV
     n_tot = integrate.quad(lambda e: float(fermi_dirac_spectrum(e, T)), 0.0, 60.0 * T, limit=200)[0]
-    rate = lambda z: float(units.per_mpc3_yr_to_per_cm3_s(ccsn_rate(z, "paper")))
+    def rate(z):
+        return float(units.per_mpc3_yr_to_per_cm3_s(ccsn_rate(z, "paper")))
     total = cos.hubble_distance_cm * n_tot * integrate.quad(
         lambda z: rate(z) / ((1.0 + z) * float(cos.E(z))), 0.0, 6.0, epsrel=1e-10, limit=200)[0]
     m = Model(T_nue=T, T_nuebar=T, T_nux=T)

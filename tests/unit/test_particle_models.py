@@ -29,7 +29,8 @@ def _sigma_quad(E, g, M, kind):
     s = 2 * M_NU_MEV * E
     tot = 0.0
     for name, mult in MULT[kind].items():
-        f = lambda t, name=name: lm.squared_amplitudes(s, t, M, g, kind)[name] / (16 * np.pi * s**2)
+        def f(t, name=name):
+            return lm.squared_amplitudes(s, t, M, g, kind)[name] / (16 * np.pi * s**2)
         pts = [-M**2] if 0 < M**2 < s else None
         tot += mult * quad(f, -s, 0, points=pts, epsrel=1e-11, limit=400)[0]
     return tot

@@ -51,10 +51,7 @@ def _segment_rule(n_gl: int = 4, n_top: int = 48, y_min: float = 1e-14, h: float
 def _step_resonance(x_lo, x_hi, gamma):
     """Averages of B = 1/((x-1)^2 + gamma^2) and Re(1/D) over x in [x_lo, x_hi] (exact antiderivatives)."""
     dx = x_hi - x_lo
-    if gamma > 0:
-        Bint = (np.arctan((x_hi - 1) / gamma) - np.arctan((x_lo - 1) / gamma)) / gamma
-    else:
-        Bint = 1 / (1 - x_hi) - 1 / (1 - x_lo)
+    Bint = (np.arctan((x_hi - 1) / gamma) - np.arctan((x_lo - 1) / gamma)) / gamma if gamma > 0 else 1 / (1 - x_hi) - 1 / (1 - x_lo)
     Rint = 0.5 * (np.log((x_hi - 1) ** 2 + gamma**2) - np.log((x_lo - 1) ** 2 + gamma**2))
     return Bint / dx, Rint / dx
 
