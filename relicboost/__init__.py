@@ -7,7 +7,8 @@ from __future__ import annotations
 import importlib
 
 from ._runtime import tune_allocator
-from .model import Model, Prediction
+from .model import Model
+from .prediction import Prediction
 
 __version__ = "0.1.0"
 __all__ = ["Model", "Prediction", "__version__", "cevns", "inference", "likelihoods", "tune_allocator"]

@@ -10,14 +10,13 @@ Example
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict
 from typing import Any
 
 import numpy as np
 
 from . import parameters
 from ._runtime import apply_requested_tuning
-from .physics import detection
 from .physics.conventions import make_options
 from .physics.cosmology import Cosmology
 from .physics.grids import GridSpec, build_grid
@@ -26,10 +25,8 @@ from .physics.propagation import attenuated_dsnb, upscattered_kernel
 from .physics.propagators import PROPAGATORS, PaperPropagator, make_propagator
 from .physics.sources import DEFAULT_E_TOT_ERG, DEFAULT_TEMPERATURES_MEV, SPECIES
 from .physics.validation import check_choice, check_scalar_in_range
+from .prediction import Prediction
 
-#: Species that can be asked for: the three computed ones and the sum of six.
-SPECIES_NAMES = ("nue", "nuebar", "nux", "all")
-COMPONENTS = ("dsnb", "boosted", "total")
 #: Nuisance parameters that predict() accepts per call, with their allowed ranges
 #: (temperatures in MeV, E_tot in erg), from the parameter registry (relicboost.parameters).
 NUISANCE_RANGES: dict[str, tuple[float, float]] = parameters.ranges(parameters.ASTRO_NUISANCES)
@@ -50,84 +47,6 @@ def _check_count(name: str, value: Any) -> int:
     if not np.isfinite(value) or int(value) != value:
         raise ValueError(f"{name} must be an integer, got {value!r}")
     return int(value)
-
-
-@dataclass(frozen=True)
-class Prediction:
-    """Fluxes today for one parameter point.
-
-    Attributes
-    ----------
-    energy : numpy.ndarray
-        Energy nodes, MeV.
-    dsnb, boosted : dict[str, numpy.ndarray]
-        Per species ("nue", "nuebar", "nux" = one of four heavy-lepton species),
-        differential flux in cm^-2 s^-1 MeV^-1.
-    params : dict
-        Parameters used (lam in MeV^-3, temperatures in MeV, E_tot in erg, ...).
-    convention : str
-        Propagation convention.
-    options : dict
-        Resolved convention options (see docs/conventions.md).
-    boosted_channels : int
-        Boosted flavour channels a flavour-blind (CEvNS) detector counts by default: 3 in the
-        paper convention (what the paper's numbers correspond to), 6 otherwise
-        (:mod:`relicboost.physics.cevns`).
-    """
-
-    energy: np.ndarray
-    dsnb: dict
-    boosted: dict
-    params: dict
-    convention: str
-    options: dict = field(default_factory=dict)
-    boosted_channels: int = 6
-
-    def flux(self, species: str = "nuebar", component: str = "total") -> np.ndarray:
-        """Differential flux today, cm^-2 s^-1 MeV^-1.
-
-        Parameters
-        ----------
-        species : {"nue", "nuebar", "nux", "all"}
-            "nux" is ONE of the four heavy-lepton species; "all" sums all six.
-        component : {"dsnb", "boosted", "total"}
-            Attenuated DSNB, upscattered CvB, or their sum.
-        """
-        check_choice("species", species, SPECIES_NAMES)
-        check_choice("component", component, COMPONENTS)
-        if species == "all":
-            return np.sum([SPECIES[s] * self.flux(s, component) for s in _COMPUTED], axis=0)
-        if component == "dsnb":
-            return self.dsnb[species]
-        if component == "boosted":
-            return self.boosted[species]
-        return self.dsnb[species] + self.boosted[species]
-
-    def integrated_flux(self, species: str = "nuebar", emin: float = detection.SK_THRESHOLD_MEV,
-                        emax: float | None = None, component: str = "total") -> float:
-        """Flux integrated over [emin, emax] MeV (emax default: grid end, 200 MeV), cm^-2 s^-1."""
-        return detection.integrated_flux(self.energy, self.flux(species, component), emin, emax)
-
-    def binned_flux(self, species: str, edges_MeV, component: str = "total") -> np.ndarray:
-        """Mean differential flux in each bin of ``edges_MeV`` (MeV), cm^-2 s^-1 MeV^-1."""
-        return detection.binned_flux(self.energy, self.flux(species, component), edges_MeV)
-
-    def to_frame(self):
-        """All fluxes as a pandas DataFrame with units in the column names.
-
-        ``frame.attrs`` records the point: ``lam_MeV-3``, the other parameters
-        (``params``), ``convention`` and the resolved convention ``options``.
-        """
-        import pandas as pd
-
-        cols = {"energy_MeV": self.energy}
-        for s in SPECIES_NAMES:
-            for c in COMPONENTS:
-                cols[f"{s}_{c}_flux_cm-2_s-1_MeV-1"] = self.flux(s, c)
-        frame = pd.DataFrame(cols)
-        frame.attrs.update({"lam_MeV-3": self.params.get("lam"), "params": dict(self.params),
-                            "convention": self.convention, "options": dict(self.options)})
-        return frame
 
 
 class Model:

@@ -10,7 +10,8 @@ import typing
 
 import pytest
 
-from relicboost.model import Model, Prediction
+from relicboost.model import Model
+from relicboost.prediction import Prediction
 
 #: (class, method) -> parameters still annotated with Any.  Model(**options) awaits the parameter registry.
 KNOWN_ANY = {("Model", "__init__"): {"options"}}
