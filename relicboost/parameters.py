@@ -111,6 +111,9 @@ PARAMETERS: dict[str, Parameter] = {p.name: p for p in (
 
 #: Astrophysical nuisances a Prediction carries (the keywords of Model.predict besides lam).
 ASTRO_NUISANCES: tuple[str, ...] = ("T_nue", "T_nuebar", "T_nux", "E_tot", "sfr_norm")
+#: Nuisances profiled by default in a limit (the supernova spectrum and energy; the rate normalisation
+#: sfr_norm is opt-in because the published-limit likelihoods were calibrated at the paper's rate).
+DEFAULT_PROFILED: tuple[str, ...] = ("T_nue", "T_nuebar", "T_nux", "E_tot")
 #: Parameters of the (g, M) plane.
 MEDIATOR_PARAMETERS: tuple[str, ...] = ("g", "M_MeV", "m_nu_eV")
 

@@ -32,6 +32,7 @@ import numpy as np
 from scipy.optimize import brentq
 from scipy.stats import norm
 
+from relicboost import parameters
 from relicboost.likelihoods import RESNOVA, GaussianPrior, default_astro_priors
 from relicboost.likelihoods.dsnb_detectors import (
     DETECTORS,
@@ -48,7 +49,7 @@ FORECASTS: tuple[str, ...] = (*DETECTORS, "hyperk_gd", "resnova")
 CONVENTIONS: tuple[str, ...] = ("paper", "consistent")
 #: Lowest grid energy (MeV) of the Models built here, per channel (IBD threshold; argon table start).
 _EMIN: dict[str, float] = {"ibd": IBD_THRESHOLD_MEV, "argon": 3.1}
-_NUISANCES: tuple[str, ...] = ("T_nue", "T_nuebar", "T_nux", "E_tot", "sfr_norm")
+_NUISANCES: tuple[str, ...] = parameters.ASTRO_NUISANCES
 NULL_TEXT = "standard DSNB (lam = 0, same convention, nuisances at their defaults) + backgrounds; Asimov data"
 
 

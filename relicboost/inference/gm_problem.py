@@ -19,6 +19,8 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
+from relicboost import parameters
+
 from .problem import Free, Problem, Uniform
 
 _SHARED_MODEL: dict[tuple, Any] = {}
@@ -112,7 +114,7 @@ def lam_range_for(mediator: str, M_MeV: float, m_nu_eV: float, log10_g_range: tu
 
 
 def mediator_point_problem(likelihood: Any, mediator: str, M_MeV: float, *, m_nu_eV: float = 0.05,
-                           free: tuple[str, ...] = ("T_nue", "T_nuebar", "T_nux", "E_tot"),
+                           free: tuple[str, ...] = parameters.DEFAULT_PROFILED,
                            log10_g_range: tuple[float, float] = (-7.0, 0.5),
                            fixed: Mapping[str, float] | None = None,
                            mediator_options: Mapping[str, Any] | None = None, **model_options: Any) -> Problem:

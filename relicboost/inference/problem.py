@@ -345,7 +345,7 @@ class Problem:
         return np.array(out)
 
 
-def problem_for(likelihood: Any, *, free: tuple[str, ...] = ("T_nue", "T_nuebar", "T_nux", "E_tot"),
+def problem_for(likelihood: Any, *, free: tuple[str, ...] = parameters.DEFAULT_PROFILED,
                 log10_lam_range: tuple[float, float] = (-14.0, -6.0),
                 fixed: Mapping[str, float] | None = None, **model_kwargs: Any) -> Problem:
     """Problem with log10 lam free (flat prior) and the nuisances in ``free`` profiled/sampled
