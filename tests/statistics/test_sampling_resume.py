@@ -20,7 +20,7 @@ import pytest
 from toy_model import ToyModel, ToyPrediction
 
 from relicboost.inference import Free, Gaussian, Problem, Uniform, run
-from relicboost.inference.sampling import read_metadata
+from relicboost.inference.chain_file import read_metadata
 
 NSTEPS, SEED, EVERY = 800, 11, 20
 
