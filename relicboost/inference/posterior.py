@@ -71,7 +71,8 @@ def thinned_samples(path: str | Path) -> tuple[np.ndarray, int, int, np.ndarray]
 def summarize(problem: Problem, path: str | Path, *, cl: float = 0.90, pool: str = "serial",
               resumed_from: int = 0):
     """Convergence figures and the credible upper limit on lam from a chain file (SamplingResult)."""
-    from .sampling import SamplingResult, read_metadata
+    from .chain_file import read_metadata
+    from .sampling import SamplingResult
 
     meta = read_metadata(path)
     b = emcee.backends.HDFBackend(str(path), read_only=True)
