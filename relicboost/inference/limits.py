@@ -53,7 +53,7 @@ from .profile import (
 )
 
 __all__ = ["BANDS", "METHODS", "LimitResult", "Profile", "PublishedLimitExtrapolationWarning",
-           "expected_bands", "limit_to_json", "profile_likelihood", "threshold", "upper_limit"]
+           "expected_bands", "limit_to_json", "profile_likelihood", "statistic_text", "threshold", "upper_limit"]
 
 #: Limit methods and the test statistic each uses.
 METHODS: dict[str, str] = {"cls": "q~_mu", "clsb": "q_mu", "published": "published-limit crossing"}
@@ -82,7 +82,8 @@ def threshold(cl: float) -> float:
     return float(norm.ppf(cl) ** 2)
 
 
-def _statistic_text(cl: float, method: str = "clsb") -> str:
+def statistic_text(cl: float, method: str = "clsb") -> str:
+    """One line naming the test statistic and the exclusion criterion of ``method`` at ``cl``."""
     base = "one-sided profile likelihood ratio in log10 lam, nuisances profiled (iminuit); "
     if method == "cls":
         return base + f"CLs = p_sb / (1 - p_b) <= {1 - cl:.3g} with asymptotic q~_mu and Asimov q_A"
@@ -289,7 +290,7 @@ def upper_limit(problem: Problem | None, cl: float = 0.90, *,
     expected, calls = (expected_bands(asimov, cl, log10_lam_range=log10_lam_range, n_scan=n_scan,
                                       reference=reference, strategy=strategy, method=method, notes=notes)
                        if asimov is not None else (None, 0))
-    stat = _statistic_text(cl, method)
+    stat = statistic_text(cl, method)
     if problem is None:
         conv = _convention(asimov, 0.0, Profiler(asimov).start)  # type: ignore[arg-type]
         return LimitResult(cl, None, expected, "forecast", stat, t, reference, math.nan, math.nan,

@@ -148,6 +148,7 @@ def make_detector_forecasts(outdir: Path, progress: bool = True) -> list[Path]:
     outdir = Path(outdir)
     table = forecast_table()
     head = [f"null: {NULL_TEXT}",
+            "method: clsb (one-sided Asimov exclusion, CLs+b); test statistic: q_mu = Poisson deviance; CL: 0.90",
             ("statistic: Poisson deviance of the full prediction (attenuated DSNB + boosted + backgrounds) vs the "
             "null Asimov data; one-sided 90% C.L. (q = 1.6424); bands sqrt(q_A) = 1.2816 + N (Cowan et al. 2011); "
             "nuisances fixed at their defaults"),

@@ -32,7 +32,7 @@ import pandas as pd
 from relicboost.inference.contours import mediator_exclusion
 from relicboost.inference.gm_scan import G_PERTURBATIVE, GMScanSpec, evaluate_likelihood
 from relicboost.inference.gm_scan_engine import scan_frame
-from relicboost.inference.limits import threshold
+from relicboost.inference.limits import statistic_text, threshold
 from relicboost.io import atomic_savefig, atomic_write_csv
 from relicboost.likelihoods import SKIV
 from relicboost.physics.interactions import (
@@ -106,7 +106,8 @@ def make_mediator_exclusion(outdir: Path, progress: bool = True) -> list[Path]:
     header = [("SCHEMATIC: SK-IV 90% C.L. exclusion of the mediator coupling in the paper convention "
               "(not a physical bound; docs/conventions.md)"),
               f"{LABEL}; m_nu = {M_NU_EV} eV; T_nue/T_nuebar/T_nux = 6.6/7/10 MeV; E_tot = 3e53 erg",
-              f"likelihood: {sk.label}; heavy-limit lam limit {lam_up:.4g} MeV^-3"]
+              f"likelihood: {sk.label}; heavy-limit lam limit {lam_up:.4g} MeV^-3",
+              f"method: published; CL: 0.90; test statistic: {statistic_text(0.90, 'published')} (in log10 g at fixed M)"]
     csv = atomic_write_csv(outdir / "mediator_exclusion.csv", df, header + [
         ("g_upper: LOWEST coupling where -2lnL reaches norm.ppf(0.9)^2 (relicboost.inference.contours."
         "mediator_exclusion; NaN: not excluded in the scan); the excluded set above it is in "

@@ -165,6 +165,7 @@ def write_tables(outdir: Path) -> list[Path]:
     written as a validated HEPData submission (``outdir/hepdata``).
     """
     from relicboost.inference.export import HEPDATA_ARCHIVE, HEPDATA_DIR, contour_hepdata_tables, write_hepdata
+    from relicboost.inference.limits import statistic_text
     from relicboost.io import RunDirectory
 
     outdir = Path(outdir)
@@ -172,10 +173,16 @@ def write_tables(outdir: Path) -> list[Path]:
     limits = skiv_limits()
     contours = skiv_contours(limits)
     out = []
-    for name, frame, extra in (("paper_numbers.csv", paper_numbers(), {}),
+    numbers = {"CL": "0.90", "method": ("SK-IV rows: published (crossing of the published 90% C.L. flux limit); "
+                                        "exposure rows: S/sqrt(B) = 1 as in the paper's Sec. V"),
+               "test_statistic": statistic_text(0.90, "published")}
+    discovery = {"method": "Asimov median discovery significance (Cowan et al. 2011)",
+                 "test_statistic": "q_0 (Z = sqrt(q_0,A)); S/sqrt(B) for comparison"}
+    for name, frame, extra in (("paper_numbers.csv", paper_numbers(), numbers),
                                ("skiv_limits.csv", limits, {"CL": "0.90"}),
-                               ("skiv_contours.csv", contours, {"CL": "0.90", "m_nu_eV": 0.05}),
-                               ("resnova_forecast.csv", resnova_forecasts(), {}),
+                               ("skiv_contours.csv", contours, {"CL": "0.90", "m_nu_eV": 0.05, "method": "published",
+                                                                "test_statistic": statistic_text(0.90, "published")}),
+                               ("resnova_forecast.csv", resnova_forecasts(), discovery),
                                ("resnova_expected_limits.csv", resnova_expected_limits(), {"CL": "0.90"})):
         out.append(atomic_write_text(outdir / name, table_csv(frame, {**head, **extra})))
     try:
