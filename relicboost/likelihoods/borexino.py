@@ -28,6 +28,7 @@ class Borexino(PublishedFluxLimit):
     """
 
     name = "borexino"
+    _impl: BinnedFluxLimit
 
     def __init__(self, binned_mode: str = "strongest", priors: Mapping[str, Prior] | None = None) -> None:
         super().__init__(priors)

@@ -114,8 +114,8 @@ class DSNBDetector(Likelihood):
             raise ValueError("null_prediction: a lam = 0 Prediction (the stated null) is required")
         n = max(1, int(np.ceil((hi - lo) / width - 1e-9)))
         self.edges_MeV = np.minimum(lo + width * np.arange(n + 1), hi)
-        eff = np.broadcast_to(np.asarray(cfg["efficiency"] if efficiency is None else efficiency, dtype=float),
-                              (n,)) if np.ndim(efficiency) == 0 or len(efficiency) == n else None
+        eff_in = np.asarray(cfg["efficiency"] if efficiency is None else efficiency, dtype=float)
+        eff = np.broadcast_to(eff_in, (n,)) if eff_in.ndim == 0 or len(eff_in) == n else None
         if eff is None or not (np.all(np.isfinite(eff)) and np.all(eff > 0) and np.all(eff <= 1)):
             raise ValueError(f"efficiency={efficiency!r}: one value or {n} per-bin values, each in (0, 1]")
         self.detector, self.channel, self.years = det, str(cfg["channel"]), float(years)

@@ -141,7 +141,7 @@ class RESNOVA(Likelihood):
         self.atm_emax_MeV = atm_emax_MeV
         self.boosted_channels = boosted_channels
         self.signal = signal
-        self._null_rates = None
+        self._null_rates: np.ndarray | None = None
         register_reference("Pattavina2020RESNOVA", "Cowan2011Asimov")
         self._bib_keys = ["Pattavina2020RESNOVA", "Cowan2011Asimov"]
 
@@ -229,9 +229,11 @@ class RESNOVA(Likelihood):
             dsnb = self._null_rates if self._null_rates is not None else self._component_rates(prediction, "dsnb")
             b = (dsnb + other) * self.exposure_ton_yr
         else:
+            null = self._null_rates
+            assert null is not None, "signal='excess' requires null_prediction (checked in __init__)"
             total = self._component_rates(prediction, "total")
-            s = (total - self._null_rates) * self.exposure_ton_yr
-            b = (self._null_rates + other) * self.exposure_ton_yr
+            s = (total - null) * self.exposure_ton_yr
+            b = (null + other) * self.exposure_ton_yr
         return s, b
 
     def table(self, prediction: Any) -> pd.DataFrame:

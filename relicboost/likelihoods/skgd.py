@@ -40,6 +40,7 @@ class SKGdProjectedLimit(PublishedFluxLimit):
 
     name = "skgd-projected"
     is_forecast = True
+    _impl: IntegratedFluxLimit
 
     def __init__(self, sensitivity: float | None = None, priors: Mapping[str, Prior] | None = None) -> None:
         super().__init__(priors)

@@ -20,6 +20,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+import numpy as np
+
 from relicboost.data import load_table
 from relicboost.physics.validation import check_number
 
@@ -73,11 +75,12 @@ class SKIV(PublishedFluxLimit):
         self.binned_mode = binned_mode if mode == "binned" else None
 
     @property
-    def limit(self):
+    def limit(self) -> float | np.ndarray:
         """Integrated limit (cm^-2 s^-1) or per-bin limits (cm^-2 s^-1 MeV^-1)."""
-        return self._impl.limit if self.mode == "integrated" else self._impl.limits
+        # mode "integrated" holds an IntegratedFluxLimit, mode "binned" a BinnedFluxLimit
+        return self._impl.limit if isinstance(self._impl, IntegratedFluxLimit) else self._impl.limits
 
     @property
-    def edges_MeV(self):
+    def edges_MeV(self) -> np.ndarray | None:
         """Bin edges in MeV (binned mode), None in integrated mode."""
-        return self._impl.edges_MeV if self.mode == "binned" else None
+        return self._impl.edges_MeV if isinstance(self._impl, BinnedFluxLimit) else None

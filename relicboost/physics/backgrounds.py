@@ -53,6 +53,7 @@ from functools import lru_cache
 import numpy as np
 from scipy.integrate import quad
 
+from ..data.cells import cell_float, cell_int, cell_str
 from ..data.loader import cached_loader, load_table
 from .units import ELECTRON_MASS_MEV
 
@@ -61,7 +62,7 @@ ALPHA_EM: float = 7.2973525693e-3
 #: Half-width of the triangle that carries a solar line's flux on the energy grid, MeV.
 LINE_HALF_WIDTH_MEV: float = 1.0e-3
 #: Energy range of the common grid of the sub-2-MeV solar sources, MeV.
-LOW_SOLAR_RANGE_MEV: tuple = (1.0e-3, 1.75)
+LOW_SOLAR_RANGE_MEV: tuple[float, float] = (1.0e-3, 1.75)
 
 #: Atmospheric upper neutrino-energy cut that reproduces the paper's numbers (MeV).
 ATM_EMAX_PAPER_MEV: float = 200.0
@@ -142,7 +143,8 @@ def _normalised(e: np.ndarray, shape: np.ndarray) -> np.ndarray:
 
 
 @cached_loader(maxsize=16)
-def _flux_cached(name: str, atm_emax_MeV: float | None, b8_normalisation: str = "B16-GS98") -> tuple:
+def _flux_cached(name: str, atm_emax_MeV: float | None,
+                 b8_normalisation: str = "B16-GS98") -> tuple[np.ndarray, np.ndarray]:
     if name == "solar-8B":
         e = _solar_grid()
         f = b8_total_flux(b8_normalisation) * _normalised(e, _b8_shape(e))
@@ -157,7 +159,7 @@ def _flux_cached(name: str, atm_emax_MeV: float | None, b8_normalisation: str = 
         f = _low_solar_flux(name.removeprefix("solar-"), e)
     elif name in ("solar-CNO", "solar-low"):
         e = _low_solar_grid()
-        f = sum(_flux_cached(n, None)[1] for n in COMPOSITES[name])
+        f = sum((_flux_cached(n, None)[1] for n in COMPOSITES[name]), start=np.zeros(e.shape))
     else:  # atmospheric
         tables = [load_table(f"atmospheric_fluka_{k}") for k in _ATM_FLAVOURS]
         et = tables[0]["energy_MeV"].to_numpy()
@@ -171,7 +173,7 @@ def _flux_cached(name: str, atm_emax_MeV: float | None, b8_normalisation: str = 
 
 
 def background_flux(name: str, atm_emax_MeV: float | None = ATM_EMAX_PAPER_MEV,
-                    b8_normalisation: str = "B16-GS98") -> tuple:
+                    b8_normalisation: str = "B16-GS98") -> tuple[np.ndarray, np.ndarray]:
     """Differential flux of a background source.
 
     Parameters
@@ -254,9 +256,9 @@ def solar_components() -> list[dict]:
     out = []
     for row in comp.itertuples(index=False):
         out.append({"name": row.component, "parent": row.parent, "kind": row.kind,
-                    "energy_MeV": float(row.energy_MeV), "fraction": float(row.branching),
-                    "daughter_Z": int(row.daughter_Z),
-                    "flux_cm-2_s-1": solar_total_flux(row.parent) * float(row.branching)})
+                    "energy_MeV": cell_float(row.energy_MeV), "fraction": cell_float(row.branching),
+                    "daughter_Z": cell_int(row.daughter_Z),
+                    "flux_cm-2_s-1": solar_total_flux(cell_str(row.parent)) * cell_float(row.branching)})
     return out
 
 
@@ -267,7 +269,7 @@ def solar_lines() -> list[tuple]:
 
 @cached_loader(maxsize=1)
 def _low_solar_grid() -> np.ndarray:
-    nodes = [np.geomspace(*LOW_SOLAR_RANGE_MEV, _N_GRID)]
+    nodes: list[np.ndarray | list[float]] = [np.geomspace(*LOW_SOLAR_RANGE_MEV, _N_GRID)]
     for c in solar_components():
         e = c["energy_MeV"]
         nodes.append([e] if c["kind"] == "beta+" else [e - LINE_HALF_WIDTH_MEV, e, e + LINE_HALF_WIDTH_MEV])

@@ -191,13 +191,13 @@ def background_recoil_spectrum(name: str, recoil_keV: ArrayLike, atm_emax_MeV: f
                                response: DetectorResponse | None = None) -> np.ndarray:
     """Recoil spectrum of a background ("solar-8B", "solar-hep", "atmospheric", "solar",
     "solar+atmospheric"), events / (ton yr keV).  ``atm_emax_MeV``: see :mod:`.backgrounds`."""
-    return sum(recoil_spectrum_from_flux(*background_flux(n, atm_emax_MeV), recoil_keV, target, response)
-               for n in _bg.check_name(name))
+    return sum((recoil_spectrum_from_flux(*background_flux(n, atm_emax_MeV), recoil_keV, target, response)
+                for n in _bg.check_name(name)), start=np.zeros(()))  # 0-d start broadcasts to the result shape
 
 
 def background_counts(name: str, threshold_keV: ArrayLike = 1.0, atm_emax_MeV: float | None = ATM_EMAX_PAPER_MEV,
                       target: Target | None = None, response: DetectorResponse | None = None) -> np.ndarray:
     """Background events above thresholds, events / (ton yr); names as in
     :func:`background_recoil_spectrum`."""
-    return sum(counts_from_flux(*background_flux(n, atm_emax_MeV), threshold_keV, target, response)
-               for n in _bg.check_name(name))
+    return sum((counts_from_flux(*background_flux(n, atm_emax_MeV), threshold_keV, target, response)
+                for n in _bg.check_name(name)), start=np.zeros(()))  # 0-d start broadcasts to the result shape

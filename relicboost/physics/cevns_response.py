@@ -217,6 +217,13 @@ def _spectrum_matrix(energy_MeV: np.ndarray, recoil_keV: np.ndarray, target: Tar
     return r * _RATE_UNIT
 
 
+def _sigma_keV(response: DetectorResponse, er_keV: np.ndarray) -> np.ndarray:
+    """Resolution sigma (keV) on the smearing path, which runs only when ``response.resolution_keV`` is set."""
+    sigma = response.sigma(er_keV)
+    assert sigma is not None, "smearing path reached without response.resolution_keV"
+    return sigma
+
+
 def _recoil_grid(lo_keV: float, hi_keV: float) -> np.ndarray:
     n = max(int(np.ceil(np.log10(hi_keV / lo_keV) * RECOIL_POINTS_PER_DECADE)) + 1, 8)
     return np.geomspace(lo_keV, hi_keV, n)
@@ -225,10 +232,10 @@ def _recoil_grid(lo_keV: float, hi_keV: float) -> np.ndarray:
 def _smearing_grid(lo_keV: float, hi_keV: float, x_max_keV: float, response: DetectorResponse) -> np.ndarray:
     """Log grid refined with a linear one (step <= sigma/4) where the Gaussian kernel is evaluated."""
     base = _recoil_grid(lo_keV, hi_keV)
-    top = min(x_max_keV + 6.0 * float(response.sigma(np.array([x_max_keV]))[0]), hi_keV)
+    top = min(x_max_keV + 6.0 * float(_sigma_keV(response, np.array([x_max_keV]))[0]), hi_keV)
     if top <= lo_keV:
         return base
-    s_min = float(response.sigma(np.geomspace(lo_keV, top, 64)).min())
+    s_min = float(_sigma_keV(response, np.geomspace(lo_keV, top, 64)).min())
     n = min(int(np.ceil((top - lo_keV) / (0.25 * s_min))) + 1, 20000)
     return np.unique(np.concatenate([base, np.linspace(lo_keV, top, n)]))
 
@@ -271,10 +278,10 @@ def spectrum_operator(e_bytes: bytes, x_bytes: bytes, target: Target,
     if response.resolution_keV is None:
         op = _spectrum_matrix(e, x, target) * response.eps(x)[:, None]
     else:
-        sx = response.sigma(x)
+        sx = _sigma_keV(response, x)
         lo = max(float(np.min(x - 6.0 * sx)), 1e-3 * float(x.min()))
         grid = _smearing_grid(lo, hi, float(x.max()), response)
-        sg = response.sigma(grid)
+        sg = _sigma_keV(response, grid)
         kern = np.exp(-0.5 * ((x[:, None] - grid[None, :]) / sg[None, :]) ** 2) / (np.sqrt(2 * np.pi) * sg)
         wts = _trapezoid_lnweights(grid) * response.eps(grid)
         op = (kern * wts[None, :]) @ _spectrum_matrix(e, grid, target)
@@ -295,12 +302,12 @@ def counts_operator(e_bytes: bytes, th_bytes: bytes, target: Target,
         grid = _recoil_grid(lo, hi)
         weights = _tail_weights(grid, th) * response.eps(grid)[None, :]
     else:
-        s0 = float(response.sigma(np.array([th.min()]))[0])
+        s0 = float(_sigma_keV(response, np.array([th.min()]))[0])
         lo = max(float(th.min()) - 6.0 * s0, 1e-3 * float(th.min()))
         if lo >= hi:
             return np.zeros((th.size, e.size))
         grid = _smearing_grid(lo, hi, float(th.max()), response)
-        sg = response.sigma(grid)
+        sg = _sigma_keV(response, grid)
         p_above = 0.5 * erfc((th[:, None] - grid[None, :]) / (np.sqrt(2.0) * sg[None, :]))
         weights = p_above * (_trapezoid_lnweights(grid) * response.eps(grid))[None, :]
     op = weights @ _spectrum_matrix(e, grid, target)

@@ -71,7 +71,7 @@ def fitted_simpson_weights(t: np.ndarray) -> np.ndarray:
         Shape (3,) + t.shape.
     """
     t = np.asarray(t, dtype=float)
-    powers = np.empty((_SERIES.shape[1],) + t.shape)
+    powers = np.empty((_SERIES.shape[1], *t.shape))
     powers[0] = 1.0
     for n in range(1, _SERIES.shape[1]):
         np.multiply(powers[n - 1], t, out=powers[n])

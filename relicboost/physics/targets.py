@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike
 
+from ..data.cells import cell_float, cell_int
 from ..data.loader import cached_loader, load_table
 from .units import AMU_MEV, ELECTRON_MASS_MEV, KEV_MEV, TON_IN_AMU
 
@@ -103,7 +104,7 @@ class Target:
                    sin2_theta_w: float = SIN2_THETA_W_DEFAULT) -> Target:
         """Build a target from a shipped isotope table (columns A, Z, mass_amu, abundance)."""
         df = load_table(table, required_columns=("A", "Z", "mass_amu", "abundance"))
-        iso = tuple(Isotope(int(r.A), int(r.Z), float(r.mass_amu), float(r.abundance))
+        iso = tuple(Isotope(cell_int(r.A), cell_int(r.Z), cell_float(r.mass_amu), cell_float(r.abundance))
                     for r in df.itertuples(index=False))
         return cls(name or table, iso, float(sin2_theta_w))
 
