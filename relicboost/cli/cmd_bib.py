@@ -21,12 +21,8 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
 
 def run(args: argparse.Namespace) -> int:
     """Print the BibTeX entries (the paper first)."""
-    from relicboost.data.loader import (
-        bibtex_for,
-        collect_references,
-        list_tables,
-        load_table,
-    )
+    from relicboost.data.loader import list_tables, load_table
+    from relicboost.data.references import bibtex_for, collect_references
 
     with collect_references() as keys:
         if args.all:

@@ -63,7 +63,7 @@ def check(args: argparse.Namespace) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Sample into ``--outdir``; write the corner plot, config.yaml and result.json."""
-    from relicboost.data.loader import collect_references
+    from relicboost.data.references import collect_references
     from relicboost.inference import run as sample
     from relicboost.inference.chain_file import check_resumable
     from relicboost.inference.posterior import write_posterior

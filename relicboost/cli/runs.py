@@ -77,7 +77,7 @@ def prepare_outdir(args: argparse.Namespace) -> Path | None:
 @contextlib.contextmanager
 def output_run(args: argparse.Namespace, keep: Sequence[str] = ()) -> Iterator[RunDirectory | None]:
     """Lock and stage ``--outdir`` for the whole command (yields None without ``--outdir``)."""
-    from relicboost.data.loader import collect_references
+    from relicboost.data.references import collect_references
 
     if getattr(args, "outdir", None) is None:
         yield None

@@ -54,7 +54,8 @@ import numpy as np
 from scipy.integrate import quad
 
 from ..data.cells import cell_float, cell_int, cell_str
-from ..data.loader import cached_loader, load_table
+from ..data.loader import load_table
+from ..data.references import cached_loader
 from .units import ELECTRON_MASS_MEV
 
 #: Fine-structure constant (CODATA 2018).

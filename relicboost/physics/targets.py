@@ -14,7 +14,8 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from ..data.cells import cell_float, cell_int
-from ..data.loader import cached_loader, load_table
+from ..data.loader import load_table
+from ..data.references import cached_loader
 from .units import AMU_MEV, ELECTRON_MASS_MEV, KEV_MEV, TON_IN_AMU
 
 #: Default weak mixing angle sin^2(theta_W) for CEvNS (common low-energy choice; PDG 0.23857).

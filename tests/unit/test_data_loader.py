@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from relicboost import data
-from relicboost.data import loader
+from relicboost.data import references
 
 GOOD_HEADER = """# title: test table
 # source: A. Author, J. Phys. 1 (2000) 1, arXiv:0000.00000, Table 1
@@ -177,7 +177,7 @@ def test_used_references_registry_and_bibtex():
 def test_bib_parser_handles_nested_braces(tmp_path, monkeypatch):
     bib = tmp_path / "refs.bib"
     bib.write_text("@article{K1,\n title = {A {Nested} title},\n year={2000}\n}\n\n@misc{K2, note={x}}\n")
-    monkeypatch.setattr(loader, "BIB_FILE", bib)
-    text = loader.bibtex_for(["K2", "K1"])
+    monkeypatch.setattr(references, "BIB_FILE", bib)
+    text = references.bibtex_for(["K2", "K1"])
     assert text.index("@misc{K2") < text.index("@article{K1")
     assert "A {Nested} title" in text and text.count("}\n") >= 1
