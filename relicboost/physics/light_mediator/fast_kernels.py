@@ -13,10 +13,13 @@ are used (x < 1e-6 is the heavy limit to 1e-6).  Same ChannelStep output as
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
+from numpy.lib.stride_tricks import as_strided
 
+from ..etd2 import conservative_step
 from ..transport import ChannelStep, TransportGrid
 from ..units import EV_MEV
 from .cross_sections import F_HEAVY, _shape, _step_shape_integral
@@ -38,8 +41,9 @@ def _shape_of(kind: str, part: int | None):
 
 @lru_cache(maxsize=12)
 def _tables(energy_bytes: bytes, kind: str, part: int | None = None) -> tuple[float, np.ndarray, np.ndarray]:
-    """(ln x_0 of the table, tables own/part (n_x, 3 components, 2, n offsets)): [:, :, 0] all deposits
-    per offset, [:, :, 1] the part from the segment above (dropped where that segment leaves the grid)."""
+    """(ln x_0 of the table, all deposits, hi part), both (n_x, 3 components, 2 n offsets): per table row and
+    component (1, B, Re 1/D), the deposit per offset d of the beam-line product ([..., :n]) and of both
+    products ([..., n:]); the hi part is the deposit from the segment above (dropped at the grid floor)."""
     K = _kernel(energy_bytes)
     shape = _shape_of(kind, part)
     step = K.h / SUBDIVISION
@@ -61,10 +65,12 @@ def _tables(energy_bytes: bytes, kind: str, part: int | None = None) -> tuple[fl
                                     np.broadcast_to(top, (lnx.size, K.ytop.size)), ones))
         out.append(comps)
     own_t = np.stack(out[0], axis=1)      # (n_x, 3 components, 2, n offsets)
-    part_t = np.stack(out[1], axis=1)
+    both_t = own_t + np.stack(out[1], axis=1)
     own_t[:, 1:] -= own_t[:, :1]  # B and R tables hold the shape minus the B = R = 0 part
-    part_t[:, 1:] -= part_t[:, :1]
-    return float(lnx[0]), own_t, part_t
+    both_t[:, 1:] -= both_t[:, :1]
+    all_t = np.concatenate([own_t[:, :, 0], both_t[:, :, 0]], axis=-1)
+    hi_t = np.concatenate([own_t[:, :, 1], both_t[:, :, 1]], axis=-1)
+    return float(lnx[0]), all_t, hi_t
 
 
 def _by_offset(K, f_seg: np.ndarray, f_top: np.ndarray, F: np.ndarray) -> np.ndarray:
@@ -82,13 +88,50 @@ def _by_offset(K, f_seg: np.ndarray, f_top: np.ndarray, F: np.ndarray) -> np.nda
     return out
 
 
+def _offset_deposits(energy: np.ndarray, kind: str, part: int | None, x: np.ndarray, B: np.ndarray,
+                     R: np.ndarray, weight: np.ndarray) -> np.ndarray:
+    """V[j, t n + d]: deposit into node j - d per scattering at node j, times ``weight[j]``, of the beam-line
+    product (t = 0) and of both products (t = 1), interpolated linearly in ln x between table rows."""
+    eb = np.ascontiguousarray(energy, dtype=float).tobytes()
+    lnx0, all_t, hi_t = _tables(eb, kind, part)
+    n = energy.size
+    jj = np.arange(n)
+    pos = (np.log(x[0]) - lnx0) / (_kernel(eb).h / SUBDIVISION)
+    i0 = int(np.floor(pos))
+    k = np.stack([np.ones(n), B, R], axis=1) * weight[:, None]                 # (n, 3 components)
+    if 0 <= i0 and i0 + SUBDIVISION * (n - 1) + 1 < all_t.shape[0]:
+        # rows i0 + 4 j and the next one, as a strided view (n, 2 rows x 3 components, 2 n)
+        rows, fr = i0 + SUBDIVISION * jj, np.full(n, pos - i0)
+        s0, s1, s2 = all_t.strides
+        view = as_strided(all_t[i0:], shape=(n, 6, 2 * n), strides=(SUBDIVISION * s0, s1, s2), writeable=False)
+        V = np.matmul(np.concatenate([(1 - fr[:, None]) * k, fr[:, None] * k], axis=1)[:, None, :], view)[:, 0]
+    else:  # part of the grid outside the table: end values
+        rows = np.clip(jj * SUBDIVISION + i0, 0, all_t.shape[0] - 2)
+        fr = np.clip(jj * SUBDIVISION + pos - rows, 0.0, 1.0)
+        V = (1 - fr[:, None]) * np.einsum("jce,jc->je", all_t[rows], k) \
+            + fr[:, None] * np.einsum("jce,jc->je", all_t[rows + 1], k)
+    for t in (0, 1):  # node 0 receives nothing from the segment below the grid
+        hi = (1 - fr[:, None]) * hi_t[rows, :, t * n + jj] + fr[:, None] * hi_t[rows + 1, :, t * n + jj]
+        V[jj, t * n + jj] -= np.einsum("jc,jc->j", hi, k)
+    V[0] = 0.0                                                                 # node 0: all of it below the grid
+    return V
+
+
+def _node_matrices(V: np.ndarray, multiplier: np.ndarray) -> np.ndarray:
+    """G[t, k, j] = V[j, t n + j - k] x multiplier[k, j] for k <= j (``multiplier`` zero below the diagonal)."""
+    n = V.shape[0]
+    Vr = np.ascontiguousarray(V.reshape(n, 2, n)[:, :, ::-1])
+    s = Vr.itemsize
+    # W[t, j, k] = Vr[j, t, n - 1 - j + k] = V[j, t n + j - k]; k > j reads other entries, zeroed by the multiplier
+    W = as_strided(Vr.reshape(-1)[n - 1:], shape=(2, n, n), strides=(n * s, (2 * n - 1) * s, s), writeable=False)
+    return W.transpose(0, 2, 1) * multiplier
+
+
 @lru_cache(maxsize=8)
-def _scatter_index(n: int) -> tuple[np.ndarray, np.ndarray]:
-    """Flat indices k n + j of (j, d) with k = j - d >= 0, and the mask of valid (j, d)."""
-    j = np.arange(n)[:, None]
-    d = np.arange(n)[None, :]
-    valid = d <= j
-    return ((j - d) * n + j)[valid], valid
+def _upper(width_bytes: bytes) -> np.ndarray:
+    """Delta_j / Delta_k for k <= j, zero below the diagonal (node widths Delta)."""
+    w = np.frombuffer(width_bytes)
+    return np.triu(w[None, :] / w[:, None])
 
 
 def tabulated_deposits(energy: np.ndarray, kind: str, part: int | None, x: np.ndarray, B: np.ndarray,
@@ -98,51 +141,60 @@ def tabulated_deposits(energy: np.ndarray, kind: str, part: int | None, x: np.nd
     Same as ``_Kernel.deposit(f, f_top, 1 / weight)`` of :mod:`.transport_kernels` for the shape f (whole
     shape or one part) at x[j] (log-uniform in j), with step-averaged B[j] and Re(1/D)[j] = R[j].
     """
-    eb = np.ascontiguousarray(energy, dtype=float).tobytes()
-    lnx0, own_t, part_t = _tables(eb, kind, part)
-    K = _kernel(eb)
-    n = energy.size
-    idx, valid = _scatter_index(n)
-    jj = np.arange(n)
-    step = K.h / SUBDIVISION
-    pos = (np.log(x[0]) - lnx0) / step
-    i0 = int(np.floor(pos))
-    rows = np.clip(jj * SUBDIVISION + i0, 0, own_t.shape[0] - 2)
-    fr = np.clip(jj * SUBDIVISION + pos - rows, 0.0, 1.0)[:, None]
-    k = np.stack([np.ones(n), B, R], axis=1) * weight[:, None]
-    out = []
-    for tab in (own_t, part_t):
-        lo_row, hi_row = tab[rows], tab[rows + 1]                              # (n, 3, 2, n)
-        V = (1 - fr) * np.einsum("jcd,jc->jd", lo_row[:, :, 0], k) + fr * np.einsum("jcd,jc->jd",
-                                                                                    hi_row[:, :, 0], k)
-        V[jj, jj] -= (1 - fr[:, 0]) * np.einsum("jc,jc->j", lo_row[jj, :, 1, jj], k) \
-            + fr[:, 0] * np.einsum("jc,jc->j", hi_row[jj, :, 1, jj], k)        # node 0: segment below the grid
-        V[0] = 0.0                                                             # node 0: all of it below the grid
-        G = np.zeros(n * n)
-        G[idx] = V[valid]
-        out.append(G.reshape(n, n))
-    return out[0], out[1]
+    G = _node_matrices(_offset_deposits(energy, kind, part, x, B, R, weight), _upper(np.ones(energy.size).tobytes()))
+    return G[0], G[1] - G[0]
 
 
-def fast_light_channel_steps(tgrid: TransportGrid, g: float, M_MeV: float, model: ParticleModel,
-                             m_nu_eV: float = 0.05) -> Iterator[ChannelStep]:
-    """Per-step kernels like :func:`.transport_kernels.light_channel_steps` (``model`` given), tabulated."""
+def _step_terms(tgrid: TransportGrid, g: float, M_MeV: float, model: ParticleModel,
+                m_nu_eV: float) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """Per step in time order: loss (n,) and deposits G (2, n, n) [beam-line product, both products]."""
     if not model.universal:
         raise ValueError(f"the transport needs flavour-universal couplings, got {model.couplings!r}")
     kind = model.kind
-    e, wdt = tgrid.energy, tgrid.width
+    e = tgrid.energy
     gam = model.width_over_mass(g)
     m = m_nu_eV * EV_MEV
     lam = g**4 * m / (8 * np.pi * M_MeV**4) * model.strength()
     x0 = 2 * m * e / M_MeV**2
-    scale = wdt[None, :] / wdt[:, None]
+    upper = _upper(np.ascontiguousarray(tgrid.width, dtype=float).tobytes())
     for s in range(tgrid.n_steps - 1, -1, -1):
         ulo, uhi = tgrid.u[s], tgrid.u[s + 1]
         x_mid = x0 * np.exp(0.5 * (ulo + uhi))
         Bbar, rebar = _step_resonance(x0 * np.exp(ulo), x0 * np.exp(uhi), gam)
         F = _step_shape_integral(x_mid, Bbar, rebar, kind)
         loss = lam * tgrid.kappa_mid[s] * e * (np.exp(uhi) - np.exp(ulo)) * F / F_HEAVY[kind]
-        own, part = tabulated_deposits(e, kind, None, x_mid, Bbar, rebar, loss / F)
-        own *= scale
-        part *= scale
-        yield ChannelStep(loss=loss, gain_own=own, gain_both=own + part)
+        yield loss, _node_matrices(_offset_deposits(e, kind, None, x_mid, Bbar, rebar, loss / F), upper)
+
+
+def fast_light_channel_steps(tgrid: TransportGrid, g: float, M_MeV: float, model: ParticleModel,
+                             m_nu_eV: float = 0.05) -> Iterator[ChannelStep]:
+    """Per-step kernels like :func:`.transport_kernels.light_channel_steps` (``model`` given), tabulated."""
+    for loss, G in _step_terms(tgrid, g, M_MeV, model, m_nu_eV):
+        yield ChannelStep(loss=loss, gain_own=G[0], gain_both=G[1])
+
+
+@dataclass
+class _NetStep:
+    """One step for :func:`fast_light_mediator_solve`: loss, net loss (2, n) and off-diagonal gain (2, n, n)."""
+
+    loss: np.ndarray
+    net: np.ndarray
+    off: np.ndarray
+
+
+def fast_light_mediator_solve(solver, g: float, M_MeV: float, model: ParticleModel, temps: tuple[float, float, float],
+                              m_nu_eV: float = 0.05) -> dict:
+    """Output of ``solver.transport.solve_conservative`` with :func:`fast_light_channel_steps` (same scheme)."""
+    diag = np.arange(solver.tgrid.energy.size)
+
+    def steps() -> Iterator[_NetStep]:
+        for loss, G in _step_terms(solver.tgrid, g, M_MeV, model, m_nu_eV):
+            net = loss[None, :] - G[:, diag, diag]
+            G[:, diag, diag] = 0.0
+            yield _NetStep(loss, net, G)
+
+    def advance(y, st, streams, q_old, q_new, du):
+        t = 0 if streams == 1.0 else 1
+        return conservative_step(y, st.net[t], st.off[t], q_old, q_new, du)
+
+    return solver.transport.integrate(solver.sources(temps), steps(), advance)
