@@ -33,8 +33,8 @@ REFERENCE_COMMIT = "abc5904cdaafc0b6e528252e69156b2958a69749"  # main before the
 POINTS = ((1e-4, 1.5e-3, "vector"), (3e-4, 1.0e-3, "complex-scalar"), (1e-4, 3e-3, "vector"),
           (2e-4, 2.2e-3, "complex-scalar"), (5e-5, 0.8e-3, "vector"), (1e-3, 1e-2, "real-scalar"))
 GRIDS = {"scan (40/dec, substeps 1)": {"points_per_decade": 40, "substeps": 1},
-         "E >= 1 MeV (40/dec, substeps 2)": {"points_per_decade": 40, "substeps": 2, "energy_min": 1.0},
-         "E >= 1 MeV (30/dec, substeps 1)": {"points_per_decade": 30, "substeps": 1, "energy_min": 1.0}}
+         "E >= 1 MeV (40/dec, substeps 1)": {"points_per_decade": 40, "substeps": 1, "energy_min": 1.0},
+         "E >= 1 MeV (40/dec, substeps 2)": {"points_per_decade": 40, "substeps": 2, "energy_min": 1.0}}
 TARGET_MS = 20.0
 
 

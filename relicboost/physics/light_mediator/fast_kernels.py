@@ -41,9 +41,10 @@ def _shape_of(kind: str, part: int | None):
 
 @lru_cache(maxsize=12)
 def _tables(energy_bytes: bytes, kind: str, part: int | None = None) -> tuple[float, np.ndarray, np.ndarray]:
-    """(ln x_0 of the table, all deposits, hi part), both (n_x, 3 components, 2 n offsets): per table row and
-    component (1, B, Re 1/D), the deposit per offset d of the beam-line product ([..., :n]) and of both
-    products ([..., n:]); the hi part is the deposit from the segment above (dropped at the grid floor)."""
+    """(ln x_0 of the table, all deposits, hi part), both (n_x, 3 components, 2 n): per table row and
+    component (1, B, Re 1/D), the deposit per offset d of the beam-line product (at [..., n - 1 - d]) and of both
+    products (at [..., 2 n - 1 - d]); the hi part is the deposit from the segment above (dropped at the grid
+    floor)."""
     K = _kernel(energy_bytes)
     shape = _shape_of(kind, part)
     step = K.h / SUBDIVISION
@@ -68,8 +69,8 @@ def _tables(energy_bytes: bytes, kind: str, part: int | None = None) -> tuple[fl
     both_t = own_t + np.stack(out[1], axis=1)
     own_t[:, 1:] -= own_t[:, :1]  # B and R tables hold the shape minus the B = R = 0 part
     both_t[:, 1:] -= both_t[:, :1]
-    all_t = np.concatenate([own_t[:, :, 0], both_t[:, :, 0]], axis=-1)
-    hi_t = np.concatenate([own_t[:, :, 1], both_t[:, :, 1]], axis=-1)
+    all_t = np.concatenate([own_t[:, :, 0, ::-1], both_t[:, :, 0, ::-1]], axis=-1)  # offsets stored reversed
+    hi_t = np.concatenate([own_t[:, :, 1, ::-1], both_t[:, :, 1, ::-1]], axis=-1)
     return float(lnx[0]), all_t, hi_t
 
 
@@ -90,7 +91,7 @@ def _by_offset(K, f_seg: np.ndarray, f_top: np.ndarray, F: np.ndarray) -> np.nda
 
 def _offset_deposits(energy: np.ndarray, kind: str, part: int | None, x: np.ndarray, B: np.ndarray,
                      R: np.ndarray, weight: np.ndarray) -> np.ndarray:
-    """V[j, t n + d]: deposit into node j - d per scattering at node j, times ``weight[j]``, of the beam-line
+    """V[j, t n + n - 1 - d]: deposit into node j - d per scattering at node j, times ``weight[j]``, of the beam-line
     product (t = 0) and of both products (t = 1), interpolated linearly in ln x between table rows."""
     eb = np.ascontiguousarray(energy, dtype=float).tobytes()
     lnx0, all_t, hi_t = _tables(eb, kind, part)
@@ -111,27 +112,29 @@ def _offset_deposits(energy: np.ndarray, kind: str, part: int | None, x: np.ndar
         V = (1 - fr[:, None]) * np.einsum("jce,jc->je", all_t[rows], k) \
             + fr[:, None] * np.einsum("jce,jc->je", all_t[rows + 1], k)
     for t in (0, 1):  # node 0 receives nothing from the segment below the grid
-        hi = (1 - fr[:, None]) * hi_t[rows, :, t * n + jj] + fr[:, None] * hi_t[rows + 1, :, t * n + jj]
-        V[jj, t * n + jj] -= np.einsum("jc,jc->j", hi, k)
+        col = t * n + n - 1 - jj                                               # offset d = j
+        hi = (1 - fr[:, None]) * hi_t[rows, :, col] + fr[:, None] * hi_t[rows + 1, :, col]
+        V[jj, col] -= np.einsum("jc,jc->j", hi, k)
     V[0] = 0.0                                                                 # node 0: all of it below the grid
     return V
 
 
-def _node_matrices(V: np.ndarray, multiplier: np.ndarray) -> np.ndarray:
-    """G[t, k, j] = V[j, t n + j - k] x multiplier[k, j] for k <= j (``multiplier`` zero below the diagonal)."""
-    n = V.shape[0]
-    Vr = np.ascontiguousarray(V.reshape(n, 2, n)[:, :, ::-1])
+def _node_matrices(Vr: np.ndarray, multiplier: np.ndarray) -> np.ndarray:
+    """G[t, k, j] = Vr[j, t n + n - 1 - (j - k)] x multiplier[j, k] for k <= j (``multiplier`` zero above the
+    diagonal); G is returned as a transposed view of a C-ordered (2, j, k) array (Fortran order per matrix)."""
+    n = Vr.shape[0]
     s = Vr.itemsize
-    # W[t, j, k] = Vr[j, t, n - 1 - j + k] = V[j, t n + j - k]; k > j reads other entries, zeroed by the multiplier
-    W = as_strided(Vr.reshape(-1)[n - 1:], shape=(2, n, n), strides=(n * s, (2 * n - 1) * s, s), writeable=False)
-    return W.transpose(0, 2, 1) * multiplier
+    # W[t, j, k] = Vr[j, t n + n - 1 - j + k]; k > j reads other entries, zeroed by the multiplier
+    W = as_strided(np.ascontiguousarray(Vr).reshape(-1)[n - 1:], shape=(2, n, n), strides=(n * s, (2 * n - 1) * s, s),
+                   writeable=False)
+    return (W * multiplier).transpose(0, 2, 1)
 
 
 @lru_cache(maxsize=8)
 def _upper(width_bytes: bytes) -> np.ndarray:
-    """Delta_j / Delta_k for k <= j, zero below the diagonal (node widths Delta)."""
+    """[j, k] = Delta_j / Delta_k for k <= j, zero above the diagonal (node widths Delta)."""
     w = np.frombuffer(width_bytes)
-    return np.triu(w[None, :] / w[:, None])
+    return np.tril(w[:, None] / w[None, :])
 
 
 def tabulated_deposits(energy: np.ndarray, kind: str, part: int | None, x: np.ndarray, B: np.ndarray,
