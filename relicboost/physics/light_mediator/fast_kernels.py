@@ -13,13 +13,13 @@ are used (x < 1e-6 is the heavy limit to 1e-6).  Same ChannelStep output as
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
+from scipy.linalg.lapack import dtrtrs
 
-from ..etd2 import conservative_step
+from ..etd2 import etd2_weights, phi_functions
 from ..transport import ChannelStep, TransportGrid
 from ..units import EV_MEV
 from .cross_sections import F_HEAVY, _shape, _step_shape_integral
@@ -111,10 +111,9 @@ def _offset_deposits(energy: np.ndarray, kind: str, part: int | None, x: np.ndar
         fr = np.clip(jj * SUBDIVISION + pos - rows, 0.0, 1.0)
         V = (1 - fr[:, None]) * np.einsum("jce,jc->je", all_t[rows], k) \
             + fr[:, None] * np.einsum("jce,jc->je", all_t[rows + 1], k)
-    for t in (0, 1):  # node 0 receives nothing from the segment below the grid
-        col = t * n + n - 1 - jj                                               # offset d = j
-        hi = (1 - fr[:, None]) * hi_t[rows, :, col] + fr[:, None] * hi_t[rows + 1, :, col]
-        V[jj, col] -= np.einsum("jc,jc->j", hi, k)
+    cols = np.stack([n - 1 - jj, 2 * n - 1 - jj])  # offset d = j: node 0 gets nothing from the segment below
+    hi = (1 - fr[None, :, None]) * hi_t[rows[None], :, cols] + fr[None, :, None] * hi_t[rows[None] + 1, :, cols]
+    V[jj[None], cols] -= np.einsum("tjc,jc->tj", hi, k)
     V[0] = 0.0                                                                 # node 0: all of it below the grid
     return V
 
@@ -148,56 +147,75 @@ def tabulated_deposits(energy: np.ndarray, kind: str, part: int | None, x: np.nd
     return G[0], G[1] - G[0]
 
 
-def _step_terms(tgrid: TransportGrid, g: float, M_MeV: float, model: ParticleModel,
-                m_nu_eV: float) -> Iterator[tuple[np.ndarray, np.ndarray]]:
-    """Per step in time order: loss (n,) and deposits G (2, n, n) [beam-line product, both products]."""
+def _step_scalars(tgrid: TransportGrid, g: float, M_MeV: float, model: ParticleModel,
+                  m_nu_eV: float) -> tuple[np.ndarray, ...]:
+    """x at the step midpoints, step-averaged B and Re(1/D), loss and loss / F, each (n_steps, n_E)."""
     if not model.universal:
         raise ValueError(f"the transport needs flavour-universal couplings, got {model.couplings!r}")
     kind = model.kind
     e = tgrid.energy
-    gam = model.width_over_mass(g)
     m = m_nu_eV * EV_MEV
     lam = g**4 * m / (8 * np.pi * M_MeV**4) * model.strength()
     x0 = 2 * m * e / M_MeV**2
+    ulo, uhi = tgrid.u[:-1, None], tgrid.u[1:, None]
+    elo, ehi = np.exp(ulo), np.exp(uhi)
+    x_mid = x0 * np.exp(0.5 * (ulo + uhi))
+    Bbar, rebar = _step_resonance(x0 * elo, x0 * ehi, model.width_over_mass(g))
+    F = _step_shape_integral(x_mid, Bbar, rebar, kind)
+    loss = lam * tgrid.kappa_mid[:, None] * e * (ehi - elo) * F / F_HEAVY[kind]
+    return x_mid, Bbar, rebar, loss, loss / F
+
+
+def _step_terms(tgrid: TransportGrid, model: ParticleModel,
+                scalars: tuple[np.ndarray, ...]) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """Per step in time order: loss (n,) and deposits transposed, Gt[t, j, k] = G[t, k, j] (2, n, n)
+    [beam-line product, both products]; ``scalars`` from :func:`_step_scalars`."""
+    x_mid, Bbar, rebar, loss, weight = scalars
     upper = _upper(np.ascontiguousarray(tgrid.width, dtype=float).tobytes())
+    e = tgrid.energy
     for s in range(tgrid.n_steps - 1, -1, -1):
-        ulo, uhi = tgrid.u[s], tgrid.u[s + 1]
-        x_mid = x0 * np.exp(0.5 * (ulo + uhi))
-        Bbar, rebar = _step_resonance(x0 * np.exp(ulo), x0 * np.exp(uhi), gam)
-        F = _step_shape_integral(x_mid, Bbar, rebar, kind)
-        loss = lam * tgrid.kappa_mid[s] * e * (np.exp(uhi) - np.exp(ulo)) * F / F_HEAVY[kind]
-        yield loss, _node_matrices(_offset_deposits(e, kind, None, x_mid, Bbar, rebar, loss / F), upper)
+        V = _offset_deposits(e, model.kind, None, x_mid[s], Bbar[s], rebar[s], weight[s])
+        yield loss[s], _node_matrices(V, upper).transpose(0, 2, 1)
 
 
 def fast_light_channel_steps(tgrid: TransportGrid, g: float, M_MeV: float, model: ParticleModel,
                              m_nu_eV: float = 0.05) -> Iterator[ChannelStep]:
     """Per-step kernels like :func:`.transport_kernels.light_channel_steps` (``model`` given), tabulated."""
-    for loss, G in _step_terms(tgrid, g, M_MeV, model, m_nu_eV):
-        yield ChannelStep(loss=loss, gain_own=G[0], gain_both=G[1])
-
-
-@dataclass
-class _NetStep:
-    """One step for :func:`fast_light_mediator_solve`: loss, net loss (2, n) and off-diagonal gain (2, n, n)."""
-
-    loss: np.ndarray
-    net: np.ndarray
-    off: np.ndarray
+    for loss, Gt in _step_terms(tgrid, model, _step_scalars(tgrid, g, M_MeV, model, m_nu_eV)):
+        yield ChannelStep(loss=loss, gain_own=Gt[0].T, gain_both=Gt[1].T)
 
 
 def fast_light_mediator_solve(solver, g: float, M_MeV: float, model: ParticleModel, temps: tuple[float, float, float],
                               m_nu_eV: float = 0.05) -> dict:
-    """Output of ``solver.transport.solve_conservative`` with :func:`fast_light_channel_steps` (same scheme)."""
-    diag = np.arange(solver.tgrid.energy.size)
+    """Output of ``solver.transport.solve_conservative`` with :func:`fast_light_channel_steps`.
 
-    def steps() -> Iterator[_NetStep]:
-        for loss, G in _step_terms(solver.tgrid, g, M_MeV, model, m_nu_eV):
-            net = loss[None, :] - G[:, diag, diag]
-            G[:, diag, diag] = 0.0
-            yield _NetStep(loss, net, G)
-
-    def advance(y, st, streams, q_old, q_new, du):
-        t = 0 if streams == 1.0 else 1
-        return conservative_step(y, st.net[t], st.off[t], q_old, q_new, du)
-
-    return solver.transport.integrate(solver.sources(temps), steps(), advance)
+    The same schemes (:func:`relicboost.physics.etd2.etd2_step` for the unscattered flux,
+    :func:`relicboost.physics.etd2.conservative_step` for the own-channel and total solutions), written out
+    for the tabulated kernels: the phi functions of both solutions in one call, one LAPACK triangular solve
+    per solution and step on the transposed kernel layout (no copies).
+    """
+    tg, tr = solver.tgrid, solver.transport
+    n, du = tg.energy.size, tg.du
+    diag = np.arange(n)
+    Q3 = solver.sources(temps)
+    QT = (Q3 @ tr.mult)[..., None]
+    scalars = _step_scalars(tg, g, M_MeV, model, m_nu_eV)
+    steps = _step_terms(tg, model, scalars)
+    ex_u, w0_u, w1_u = etd2_weights(scalars[3])
+    u_y, own, tot = np.zeros((n, 3)), np.zeros((n, 3)), np.zeros((n, 1))
+    for s, (loss, Gt) in zip(range(tg.n_steps - 1, -1, -1), steps):
+        u_y = ex_u[s][:, None] * u_y + du * (w0_u[s][:, None] * Q3[s + 1] + w1_u[s][:, None] * Q3[s])
+        A = np.maximum(loss[None, :] - Gt[:, diag, diag], 0.0)
+        Gt[:, diag, diag] = 0.0
+        ex, p1, p2, p3 = phi_functions(A)
+        out = []
+        for t, y, q_old, q_new in ((0, own, Q3[s + 1], Q3[s]), (1, tot, QT[s + 1], QT[s])):
+            r = p1[t][:, None] * y + du * ((p2[t] - p3[t])[:, None] * q_old + p3[t][:, None] * q_new)
+            mat_t = Gt[t] * (-p2[t])[None, :]          # transposed (1 - p2 G); unit diagonal implied
+            ybar, info = dtrtrs(mat_t.T, r, lower=0, unitdiag=1)
+            if info != 0:
+                raise np.linalg.LinAlgError(f"triangular solve failed (info={info})")
+            out.append(ex[t][:, None] * y + du * ((p1[t] - p2[t])[:, None] * q_old + p2[t][:, None] * q_new)
+                       + p1[t][:, None] * (Gt[t].T @ ybar))
+        own, tot = out
+    return {"unscattered": u_y, "own": own, "total": tot[:, 0]}
