@@ -101,16 +101,26 @@ def _offset_deposits(energy: np.ndarray, kind: str, part: int | None, x: np.ndar
     i0 = int(np.floor(pos))
     k = np.stack([np.ones(n), B, R], axis=1) * weight[:, None]                 # (n, 3 components)
     if 0 <= i0 and i0 + SUBDIVISION * (n - 1) + 1 < all_t.shape[0]:
-        # rows i0 + 4 j and the next one, as a strided view (n, 2 rows x 3 components, 2 n)
-        rows, fr = i0 + SUBDIVISION * jj, np.full(n, pos - i0)
+        # rows i0 + 4 j and the next one, as strided views (no copies): deposits (n, 2 rows x 3 components, 2 n)
+        fr = pos - i0
+        kk = np.concatenate([(1 - fr) * k, fr * k], axis=1)                     # (n, 6)
         s0, s1, s2 = all_t.strides
-        view = as_strided(all_t[i0:], shape=(n, 6, 2 * n), strides=(SUBDIVISION * s0, s1, s2), writeable=False)
-        V = np.matmul(np.concatenate([(1 - fr[:, None]) * k, fr[:, None] * k], axis=1)[:, None, :], view)[:, 0]
-    else:  # part of the grid outside the table: end values
-        rows = np.clip(jj * SUBDIVISION + i0, 0, all_t.shape[0] - 2)
-        fr = np.clip(jj * SUBDIVISION + pos - rows, 0.0, 1.0)
-        V = (1 - fr[:, None]) * np.einsum("jce,jc->je", all_t[rows], k) \
-            + fr[:, None] * np.einsum("jce,jc->je", all_t[rows + 1], k)
+        V = np.matmul(kk[:, None, :], as_strided(all_t[i0:], shape=(n, 6, 2 * n), strides=(SUBDIVISION * s0, s1, s2),
+                                                 writeable=False))[:, 0]
+        # offset d = j (node 0 gets nothing from the segment below): hi_t[i0 + 4 j + row, c, t n + n - 1 - j]
+        h0, h1, h2 = hi_t.strides
+        hi = as_strided(hi_t[i0:, :, n - 1:], shape=(2, n, 6), strides=(n * h2, SUBDIVISION * h0 - h2, h1),
+                        writeable=False)                                         # [t, j, row x 3 + c]
+        v0, v1 = V.strides
+        diag = as_strided(V[:, n - 1:], shape=(2, n), strides=(n * v1, v0 - v1))  # V[j, t n + n - 1 - j]
+        diag -= np.einsum("tjq,jq->tj", hi, kk)
+        V[0] = 0.0
+        return V
+    # part of the grid outside the table: end values
+    rows = np.clip(jj * SUBDIVISION + i0, 0, all_t.shape[0] - 2)
+    fr = np.clip(jj * SUBDIVISION + pos - rows, 0.0, 1.0)
+    V = (1 - fr[:, None]) * np.einsum("jce,jc->je", all_t[rows], k) \
+        + fr[:, None] * np.einsum("jce,jc->je", all_t[rows + 1], k)
     cols = np.stack([n - 1 - jj, 2 * n - 1 - jj])  # offset d = j: node 0 gets nothing from the segment below
     hi = (1 - fr[None, :, None]) * hi_t[rows[None], :, cols] + fr[None, :, None] * hi_t[rows[None] + 1, :, cols]
     V[jj[None], cols] -= np.einsum("tjc,jc->tj", hi, k)
