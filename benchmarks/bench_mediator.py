@@ -108,7 +108,8 @@ def main() -> None:
             print(f"  done: {path}, {label}", file=sys.stderr, flush=True)
     today = {label: ms for path, label, ms, *_ in rows if path.startswith("today")}
     print(f"{len(points)} new (g, M) points; errors: max over points against the default grid "
-          f"(50/dec, substeps 3) of the same path; BLAS threads: {args.blas_threads}")
+          f"(50/dec, substeps 3) of the same path; BLAS threads: {args.blas_threads}; load average at the end: "
+          f"{os.getloadavg()[0]:.1f} ({os.cpu_count()} CPUs)")
     print(f"{'path':36s} {'grid':32s} {'ms/point':>9s} {'speed-up':>9s} {'max SK err':>10s} {'max CEvNS err':>13s}")
     for path, label, ms, e_sk, e_ce in rows:
         print(f"{path:36s} {label:32s} {ms:9.1f} {today[label] / ms:9.2f} {e_sk:10.2%} {e_ce:13.2%}")
