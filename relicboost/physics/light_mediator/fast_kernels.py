@@ -100,22 +100,9 @@ def _offset_deposits(energy: np.ndarray, kind: str, part: int | None, x: np.ndar
     pos = (np.log(x[0]) - lnx0) / (_kernel(eb).h / SUBDIVISION)
     i0 = int(np.floor(pos))
     k = np.stack([np.ones(n), B, R], axis=1) * weight[:, None]                 # (n, 3 components)
-    if 0 <= i0 and i0 + SUBDIVISION * (n - 1) + 1 < all_t.shape[0]:
-        # rows i0 + 4 j and the next one, as strided views (no copies): deposits (n, 2 rows x 3 components, 2 n)
+    if _in_table(i0, n, all_t):
         fr = pos - i0
-        kk = np.concatenate([(1 - fr) * k, fr * k], axis=1)                     # (n, 6)
-        s0, s1, s2 = all_t.strides
-        V = np.matmul(kk[:, None, :], as_strided(all_t[i0:], shape=(n, 6, 2 * n), strides=(SUBDIVISION * s0, s1, s2),
-                                                 writeable=False))[:, 0]
-        # offset d = j (node 0 gets nothing from the segment below): hi_t[i0 + 4 j + row, c, t n + n - 1 - j]
-        h0, h1, h2 = hi_t.strides
-        hi = as_strided(hi_t[i0:, :, n - 1:], shape=(2, n, 6), strides=(n * h2, SUBDIVISION * h0 - h2, h1),
-                        writeable=False)                                         # [t, j, row x 3 + c]
-        v0, v1 = V.strides
-        diag = as_strided(V[:, n - 1:], shape=(2, n), strides=(n * v1, v0 - v1))  # V[j, t n + n - 1 - j]
-        diag -= np.einsum("tjq,jq->tj", hi, kk)
-        V[0] = 0.0
-        return V
+        return _strided_deposits(all_t, hi_t, i0, np.concatenate([(1 - fr) * k, fr * k], axis=1))
     # part of the grid outside the table: end values
     rows = np.clip(jj * SUBDIVISION + i0, 0, all_t.shape[0] - 2)
     fr = np.clip(jj * SUBDIVISION + pos - rows, 0.0, 1.0)
@@ -128,6 +115,29 @@ def _offset_deposits(energy: np.ndarray, kind: str, part: int | None, x: np.ndar
     return V
 
 
+def _in_table(i0: int, n: int, all_t: np.ndarray) -> bool:
+    """Whether rows i0 + 4 j and the next ones (j < n) are all inside the table."""
+    return 0 <= i0 and i0 + SUBDIVISION * (n - 1) + 1 < all_t.shape[0]
+
+
+def _strided_deposits(all_t: np.ndarray, hi_t: np.ndarray, i0: int, kk: np.ndarray) -> np.ndarray:
+    """V of :func:`_offset_deposits` from table rows i0 + 4 j (weights kk[:, :3]) and i0 + 4 j + 1 (kk[:, 3:]),
+    read as strided views (no copies): one batched (n x 6) . (6 x 2 n) product."""
+    n = kk.shape[0]
+    s0, s1, s2 = all_t.strides
+    V = np.matmul(kk[:, None, :], as_strided(all_t[i0:], shape=(n, 6, 2 * n), strides=(SUBDIVISION * s0, s1, s2),
+                                             writeable=False))[:, 0]
+    # offset d = j (node 0 gets nothing from the segment below): hi_t[i0 + 4 j + row, c, t n + n - 1 - j]
+    h0, h1, h2 = hi_t.strides
+    hi = as_strided(hi_t[i0:, :, n - 1:], shape=(2, n, 6), strides=(n * h2, SUBDIVISION * h0 - h2, h1),
+                    writeable=False)                                             # [t, j, row x 3 + c]
+    v0, v1 = V.strides
+    diag = as_strided(V[:, n - 1:], shape=(2, n), strides=(n * v1, v0 - v1))      # V[j, t n + n - 1 - j]
+    diag -= np.einsum("tjq,jq->tj", hi, kk)
+    V[0] = 0.0                                                                 # node 0: all of it below the grid
+    return V
+
+
 def _node_matrices(Vr: np.ndarray, multiplier: np.ndarray) -> np.ndarray:
     """G[t, k, j] = Vr[j, t n + n - 1 - (j - k)] x multiplier[j, k] for k <= j (``multiplier`` zero above the
     diagonal); G is returned as a transposed view of a C-ordered (2, j, k) array (Fortran order per matrix)."""
@@ -136,7 +146,7 @@ def _node_matrices(Vr: np.ndarray, multiplier: np.ndarray) -> np.ndarray:
     # W[t, j, k] = Vr[j, t n + n - 1 - j + k]; k > j reads other entries, zeroed by the multiplier
     W = as_strided(np.ascontiguousarray(Vr).reshape(-1)[n - 1:], shape=(2, n, n), strides=(n * s, (2 * n - 1) * s, s),
                    writeable=False)
-    return (W * multiplier).transpose(0, 2, 1)
+    return np.multiply(W, multiplier, out=np.empty((2, n, n))).transpose(0, 2, 1)
 
 
 @lru_cache(maxsize=8)
@@ -183,8 +193,18 @@ def _step_terms(tgrid: TransportGrid, model: ParticleModel,
     x_mid, Bbar, rebar, loss, weight = scalars
     upper = _upper(np.ascontiguousarray(tgrid.width, dtype=float).tobytes())
     e = tgrid.energy
+    eb = np.ascontiguousarray(e, dtype=float).tobytes()
+    lnx0, all_t, hi_t = _tables(eb, model.kind, None)
+    pos = (np.log(x_mid[:, 0]) - lnx0) / (_kernel(eb).h / SUBDIVISION)      # table row of node 0, per step
+    i0 = np.floor(pos).astype(int)
+    fr = (pos - i0)[:, None, None]
+    k = np.stack([np.ones_like(Bbar), Bbar, rebar], axis=-1) * weight[..., None]
+    kk = np.concatenate([(1 - fr) * k, fr * k], axis=-1)                      # (n_steps, n, 6)
     for s in range(tgrid.n_steps - 1, -1, -1):
-        V = _offset_deposits(e, model.kind, None, x_mid[s], Bbar[s], rebar[s], weight[s])
+        if _in_table(int(i0[s]), e.size, all_t):
+            V = _strided_deposits(all_t, hi_t, int(i0[s]), kk[s])
+        else:
+            V = _offset_deposits(e, model.kind, None, x_mid[s], Bbar[s], rebar[s], weight[s])
         yield loss[s], _node_matrices(V, upper).transpose(0, 2, 1)
 
 
@@ -206,7 +226,6 @@ def fast_light_mediator_solve(solver, g: float, M_MeV: float, model: ParticleMod
     """
     tg, tr = solver.tgrid, solver.transport
     n, du = tg.energy.size, tg.du
-    diag = np.arange(n)
     Q3 = solver.sources(temps)
     QT = (Q3 @ tr.mult)[..., None]
     scalars = _step_scalars(tg, g, M_MeV, model, m_nu_eV)
@@ -215,8 +234,9 @@ def fast_light_mediator_solve(solver, g: float, M_MeV: float, model: ParticleMod
     u_y, own, tot = np.zeros((n, 3)), np.zeros((n, 3)), np.zeros((n, 1))
     for s, (loss, Gt) in zip(range(tg.n_steps - 1, -1, -1), steps):
         u_y = ex_u[s][:, None] * u_y + du * (w0_u[s][:, None] * Q3[s + 1] + w1_u[s][:, None] * Q3[s])
-        A = np.maximum(loss[None, :] - Gt[:, diag, diag], 0.0)
-        Gt[:, diag, diag] = 0.0
+        g_diag = Gt.reshape(2, n * n)[:, ::n + 1]                 # view of the diagonals (Gt is C-ordered)
+        A = np.maximum(loss[None, :] - g_diag, 0.0)
+        g_diag[...] = 0.0
         ex, p1, p2, p3 = phi_functions(A)
         out = []
         for t, y, q_old, q_new in ((0, own, Q3[s + 1], Q3[s]), (1, tot, QT[s + 1], QT[s])):
