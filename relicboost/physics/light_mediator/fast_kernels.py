@@ -16,7 +16,10 @@ from collections.abc import Iterator
 from functools import lru_cache
 
 import numpy as np
+from numpy.lib.stride_tricks import as_strided
+from scipy.linalg.lapack import dtrtrs
 
+from ..etd2 import etd2_weights, phi_functions
 from ..transport import ChannelStep, TransportGrid
 from ..units import EV_MEV
 from .cross_sections import F_HEAVY, _shape, _step_shape_integral
@@ -38,8 +41,10 @@ def _shape_of(kind: str, part: int | None):
 
 @lru_cache(maxsize=12)
 def _tables(energy_bytes: bytes, kind: str, part: int | None = None) -> tuple[float, np.ndarray, np.ndarray]:
-    """(ln x_0 of the table, tables own/part (n_x, 3 components, 2, n offsets)): [:, :, 0] all deposits
-    per offset, [:, :, 1] the part from the segment above (dropped where that segment leaves the grid)."""
+    """(ln x_0 of the table, all deposits, hi part), both (n_x, 3 components, 2 n): per table row and
+    component (1, B, Re 1/D), the deposit per offset d of the beam-line product (at [..., n - 1 - d]) and of both
+    products (at [..., 2 n - 1 - d]); the hi part is the deposit from the segment above (dropped at the grid
+    floor)."""
     K = _kernel(energy_bytes)
     shape = _shape_of(kind, part)
     step = K.h / SUBDIVISION
@@ -61,10 +66,12 @@ def _tables(energy_bytes: bytes, kind: str, part: int | None = None) -> tuple[fl
                                     np.broadcast_to(top, (lnx.size, K.ytop.size)), ones))
         out.append(comps)
     own_t = np.stack(out[0], axis=1)      # (n_x, 3 components, 2, n offsets)
-    part_t = np.stack(out[1], axis=1)
+    both_t = own_t + np.stack(out[1], axis=1)
     own_t[:, 1:] -= own_t[:, :1]  # B and R tables hold the shape minus the B = R = 0 part
-    part_t[:, 1:] -= part_t[:, :1]
-    return float(lnx[0]), own_t, part_t
+    both_t[:, 1:] -= both_t[:, :1]
+    all_t = np.concatenate([own_t[:, :, 0, ::-1], both_t[:, :, 0, ::-1]], axis=-1)  # offsets stored reversed
+    hi_t = np.concatenate([own_t[:, :, 1, ::-1], both_t[:, :, 1, ::-1]], axis=-1)
+    return float(lnx[0]), all_t, hi_t
 
 
 def _by_offset(K, f_seg: np.ndarray, f_top: np.ndarray, F: np.ndarray) -> np.ndarray:
@@ -82,13 +89,71 @@ def _by_offset(K, f_seg: np.ndarray, f_top: np.ndarray, F: np.ndarray) -> np.nda
     return out
 
 
+def _offset_deposits(energy: np.ndarray, kind: str, part: int | None, x: np.ndarray, B: np.ndarray,
+                     R: np.ndarray, weight: np.ndarray) -> np.ndarray:
+    """V[j, t n + n - 1 - d]: deposit into node j - d per scattering at node j, times ``weight[j]``, of the beam-line
+    product (t = 0) and of both products (t = 1), interpolated linearly in ln x between table rows."""
+    eb = np.ascontiguousarray(energy, dtype=float).tobytes()
+    lnx0, all_t, hi_t = _tables(eb, kind, part)
+    n = energy.size
+    jj = np.arange(n)
+    pos = (np.log(x[0]) - lnx0) / (_kernel(eb).h / SUBDIVISION)
+    i0 = int(np.floor(pos))
+    k = np.stack([np.ones(n), B, R], axis=1) * weight[:, None]                 # (n, 3 components)
+    if _in_table(i0, n, all_t):
+        fr = pos - i0
+        return _strided_deposits(all_t, hi_t, i0, np.concatenate([(1 - fr) * k, fr * k], axis=1))
+    # part of the grid outside the table: end values
+    rows = np.clip(jj * SUBDIVISION + i0, 0, all_t.shape[0] - 2)
+    fr = np.clip(jj * SUBDIVISION + pos - rows, 0.0, 1.0)
+    V = (1 - fr[:, None]) * np.einsum("jce,jc->je", all_t[rows], k) \
+        + fr[:, None] * np.einsum("jce,jc->je", all_t[rows + 1], k)
+    cols = np.stack([n - 1 - jj, 2 * n - 1 - jj])  # offset d = j: node 0 gets nothing from the segment below
+    hi = (1 - fr[None, :, None]) * hi_t[rows[None], :, cols] + fr[None, :, None] * hi_t[rows[None] + 1, :, cols]
+    V[jj[None], cols] -= np.einsum("tjc,jc->tj", hi, k)
+    V[0] = 0.0                                                                 # node 0: all of it below the grid
+    return V
+
+
+def _in_table(i0: int, n: int, all_t: np.ndarray) -> bool:
+    """Whether rows i0 + 4 j and the next ones (j < n) are all inside the table."""
+    return 0 <= i0 and i0 + SUBDIVISION * (n - 1) + 1 < all_t.shape[0]
+
+
+def _strided_deposits(all_t: np.ndarray, hi_t: np.ndarray, i0: int, kk: np.ndarray) -> np.ndarray:
+    """V of :func:`_offset_deposits` from table rows i0 + 4 j (weights kk[:, :3]) and i0 + 4 j + 1 (kk[:, 3:]),
+    read as strided views (no copies): one batched (n x 6) . (6 x 2 n) product."""
+    n = kk.shape[0]
+    s0, s1, s2 = all_t.strides
+    V = np.matmul(kk[:, None, :], as_strided(all_t[i0:], shape=(n, 6, 2 * n), strides=(SUBDIVISION * s0, s1, s2),
+                                             writeable=False))[:, 0]
+    # offset d = j (node 0 gets nothing from the segment below): hi_t[i0 + 4 j + row, c, t n + n - 1 - j]
+    h0, h1, h2 = hi_t.strides
+    hi = as_strided(hi_t[i0:, :, n - 1:], shape=(2, n, 6), strides=(n * h2, SUBDIVISION * h0 - h2, h1),
+                    writeable=False)                                             # [t, j, row x 3 + c]
+    v0, v1 = V.strides
+    diag = as_strided(V[:, n - 1:], shape=(2, n), strides=(n * v1, v0 - v1))      # V[j, t n + n - 1 - j]
+    diag -= np.einsum("tjq,jq->tj", hi, kk)
+    V[0] = 0.0                                                                 # node 0: all of it below the grid
+    return V
+
+
+def _node_matrices(Vr: np.ndarray, multiplier: np.ndarray) -> np.ndarray:
+    """G[t, k, j] = Vr[j, t n + n - 1 - (j - k)] x multiplier[j, k] for k <= j (``multiplier`` zero above the
+    diagonal); G is returned as a transposed view of a C-ordered (2, j, k) array (Fortran order per matrix)."""
+    n = Vr.shape[0]
+    s = Vr.itemsize
+    # W[t, j, k] = Vr[j, t n + n - 1 - j + k]; k > j reads other entries, zeroed by the multiplier
+    W = as_strided(np.ascontiguousarray(Vr).reshape(-1)[n - 1:], shape=(2, n, n), strides=(n * s, (2 * n - 1) * s, s),
+                   writeable=False)
+    return np.multiply(W, multiplier, out=np.empty((2, n, n))).transpose(0, 2, 1)
+
+
 @lru_cache(maxsize=8)
-def _scatter_index(n: int) -> tuple[np.ndarray, np.ndarray]:
-    """Flat indices k n + j of (j, d) with k = j - d >= 0, and the mask of valid (j, d)."""
-    j = np.arange(n)[:, None]
-    d = np.arange(n)[None, :]
-    valid = d <= j
-    return ((j - d) * n + j)[valid], valid
+def _upper(width_bytes: bytes) -> np.ndarray:
+    """[j, k] = Delta_j / Delta_k for k <= j, zero above the diagonal (node widths Delta)."""
+    w = np.frombuffer(width_bytes)
+    return np.tril(w[:, None] / w[None, :])
 
 
 def tabulated_deposits(energy: np.ndarray, kind: str, part: int | None, x: np.ndarray, B: np.ndarray,
@@ -98,51 +163,89 @@ def tabulated_deposits(energy: np.ndarray, kind: str, part: int | None, x: np.nd
     Same as ``_Kernel.deposit(f, f_top, 1 / weight)`` of :mod:`.transport_kernels` for the shape f (whole
     shape or one part) at x[j] (log-uniform in j), with step-averaged B[j] and Re(1/D)[j] = R[j].
     """
-    eb = np.ascontiguousarray(energy, dtype=float).tobytes()
-    lnx0, own_t, part_t = _tables(eb, kind, part)
-    K = _kernel(eb)
-    n = energy.size
-    idx, valid = _scatter_index(n)
-    jj = np.arange(n)
-    step = K.h / SUBDIVISION
-    pos = (np.log(x[0]) - lnx0) / step
-    i0 = int(np.floor(pos))
-    rows = np.clip(jj * SUBDIVISION + i0, 0, own_t.shape[0] - 2)
-    fr = np.clip(jj * SUBDIVISION + pos - rows, 0.0, 1.0)[:, None]
-    k = np.stack([np.ones(n), B, R], axis=1) * weight[:, None]
-    out = []
-    for tab in (own_t, part_t):
-        lo_row, hi_row = tab[rows], tab[rows + 1]                              # (n, 3, 2, n)
-        V = (1 - fr) * np.einsum("jcd,jc->jd", lo_row[:, :, 0], k) + fr * np.einsum("jcd,jc->jd",
-                                                                                    hi_row[:, :, 0], k)
-        V[jj, jj] -= (1 - fr[:, 0]) * np.einsum("jc,jc->j", lo_row[jj, :, 1, jj], k) \
-            + fr[:, 0] * np.einsum("jc,jc->j", hi_row[jj, :, 1, jj], k)        # node 0: segment below the grid
-        V[0] = 0.0                                                             # node 0: all of it below the grid
-        G = np.zeros(n * n)
-        G[idx] = V[valid]
-        out.append(G.reshape(n, n))
-    return out[0], out[1]
+    G = _node_matrices(_offset_deposits(energy, kind, part, x, B, R, weight), _upper(np.ones(energy.size).tobytes()))
+    return G[0], G[1] - G[0]
+
+
+def _step_scalars(tgrid: TransportGrid, g: float, M_MeV: float, model: ParticleModel,
+                  m_nu_eV: float) -> tuple[np.ndarray, ...]:
+    """x at the step midpoints, step-averaged B and Re(1/D), loss and loss / F, each (n_steps, n_E)."""
+    if not model.universal:
+        raise ValueError(f"the transport needs flavour-universal couplings, got {model.couplings!r}")
+    kind = model.kind
+    e = tgrid.energy
+    m = m_nu_eV * EV_MEV
+    lam = g**4 * m / (8 * np.pi * M_MeV**4) * model.strength()
+    x0 = 2 * m * e / M_MeV**2
+    ulo, uhi = tgrid.u[:-1, None], tgrid.u[1:, None]
+    elo, ehi = np.exp(ulo), np.exp(uhi)
+    x_mid = x0 * np.exp(0.5 * (ulo + uhi))
+    Bbar, rebar = _step_resonance(x0 * elo, x0 * ehi, model.width_over_mass(g))
+    F = _step_shape_integral(x_mid, Bbar, rebar, kind)
+    loss = lam * tgrid.kappa_mid[:, None] * e * (ehi - elo) * F / F_HEAVY[kind]
+    return x_mid, Bbar, rebar, loss, loss / F
+
+
+def _step_terms(tgrid: TransportGrid, model: ParticleModel,
+                scalars: tuple[np.ndarray, ...]) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """Per step in time order: loss (n,) and deposits transposed, Gt[t, j, k] = G[t, k, j] (2, n, n)
+    [beam-line product, both products]; ``scalars`` from :func:`_step_scalars`."""
+    x_mid, Bbar, rebar, loss, weight = scalars
+    upper = _upper(np.ascontiguousarray(tgrid.width, dtype=float).tobytes())
+    e = tgrid.energy
+    eb = np.ascontiguousarray(e, dtype=float).tobytes()
+    lnx0, all_t, hi_t = _tables(eb, model.kind, None)
+    pos = (np.log(x_mid[:, 0]) - lnx0) / (_kernel(eb).h / SUBDIVISION)      # table row of node 0, per step
+    i0 = np.floor(pos).astype(int)
+    fr = (pos - i0)[:, None, None]
+    k = np.stack([np.ones_like(Bbar), Bbar, rebar], axis=-1) * weight[..., None]
+    kk = np.concatenate([(1 - fr) * k, fr * k], axis=-1)                      # (n_steps, n, 6)
+    for s in range(tgrid.n_steps - 1, -1, -1):
+        if _in_table(int(i0[s]), e.size, all_t):
+            V = _strided_deposits(all_t, hi_t, int(i0[s]), kk[s])
+        else:
+            V = _offset_deposits(e, model.kind, None, x_mid[s], Bbar[s], rebar[s], weight[s])
+        yield loss[s], _node_matrices(V, upper).transpose(0, 2, 1)
 
 
 def fast_light_channel_steps(tgrid: TransportGrid, g: float, M_MeV: float, model: ParticleModel,
                              m_nu_eV: float = 0.05) -> Iterator[ChannelStep]:
     """Per-step kernels like :func:`.transport_kernels.light_channel_steps` (``model`` given), tabulated."""
-    if not model.universal:
-        raise ValueError(f"the transport needs flavour-universal couplings, got {model.couplings!r}")
-    kind = model.kind
-    e, wdt = tgrid.energy, tgrid.width
-    gam = model.width_over_mass(g)
-    m = m_nu_eV * EV_MEV
-    lam = g**4 * m / (8 * np.pi * M_MeV**4) * model.strength()
-    x0 = 2 * m * e / M_MeV**2
-    scale = wdt[None, :] / wdt[:, None]
-    for s in range(tgrid.n_steps - 1, -1, -1):
-        ulo, uhi = tgrid.u[s], tgrid.u[s + 1]
-        x_mid = x0 * np.exp(0.5 * (ulo + uhi))
-        Bbar, rebar = _step_resonance(x0 * np.exp(ulo), x0 * np.exp(uhi), gam)
-        F = _step_shape_integral(x_mid, Bbar, rebar, kind)
-        loss = lam * tgrid.kappa_mid[s] * e * (np.exp(uhi) - np.exp(ulo)) * F / F_HEAVY[kind]
-        own, part = tabulated_deposits(e, kind, None, x_mid, Bbar, rebar, loss / F)
-        own *= scale
-        part *= scale
-        yield ChannelStep(loss=loss, gain_own=own, gain_both=own + part)
+    for loss, Gt in _step_terms(tgrid, model, _step_scalars(tgrid, g, M_MeV, model, m_nu_eV)):
+        yield ChannelStep(loss=loss, gain_own=Gt[0].T, gain_both=Gt[1].T)
+
+
+def fast_light_mediator_solve(solver, g: float, M_MeV: float, model: ParticleModel, temps: tuple[float, float, float],
+                              m_nu_eV: float = 0.05) -> dict:
+    """Output of ``solver.transport.solve_conservative`` with :func:`fast_light_channel_steps`.
+
+    The same schemes (:func:`relicboost.physics.etd2.etd2_step` for the unscattered flux,
+    :func:`relicboost.physics.etd2.conservative_step` for the own-channel and total solutions), written out
+    for the tabulated kernels: the phi functions of both solutions in one call, one LAPACK triangular solve
+    per solution and step on the transposed kernel layout (no copies).
+    """
+    tg, tr = solver.tgrid, solver.transport
+    n, du = tg.energy.size, tg.du
+    Q3 = solver.sources(temps)
+    QT = (Q3 @ tr.mult)[..., None]
+    scalars = _step_scalars(tg, g, M_MeV, model, m_nu_eV)
+    steps = _step_terms(tg, model, scalars)
+    ex_u, w0_u, w1_u = etd2_weights(scalars[3])
+    u_y, own, tot = np.zeros((n, 3)), np.zeros((n, 3)), np.zeros((n, 1))
+    for s, (loss, Gt) in zip(range(tg.n_steps - 1, -1, -1), steps):
+        u_y = ex_u[s][:, None] * u_y + du * (w0_u[s][:, None] * Q3[s + 1] + w1_u[s][:, None] * Q3[s])
+        g_diag = Gt.reshape(2, n * n)[:, ::n + 1]                 # view of the diagonals (Gt is C-ordered)
+        A = np.maximum(loss[None, :] - g_diag, 0.0)
+        g_diag[...] = 0.0
+        ex, p1, p2, p3 = phi_functions(A)
+        out = []
+        for t, y, q_old, q_new in ((0, own, Q3[s + 1], Q3[s]), (1, tot, QT[s + 1], QT[s])):
+            r = p1[t][:, None] * y + du * ((p2[t] - p3[t])[:, None] * q_old + p3[t][:, None] * q_new)
+            mat_t = Gt[t] * (-p2[t])[None, :]          # transposed (1 - p2 G); unit diagonal implied
+            ybar, info = dtrtrs(mat_t.T, r, lower=0, unitdiag=1)
+            if info != 0:
+                raise np.linalg.LinAlgError(f"triangular solve failed (info={info})")
+            out.append(ex[t][:, None] * y + du * ((p1[t] - p2[t])[:, None] * q_old + p2[t][:, None] * q_new)
+                       + p1[t][:, None] * (Gt[t].T @ ybar))
+        own, tot = out
+    return {"unscattered": u_y, "own": own, "total": tot[:, 0]}

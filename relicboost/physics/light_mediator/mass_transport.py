@@ -28,6 +28,7 @@ propagators are taken at the mean s.  ``"rest"`` is its m >> T_nu limit.
 from __future__ import annotations
 
 import numpy as np
+from scipy.linalg import solve_triangular
 
 from ..transport import etd2_step
 from ..units import EV_MEV
@@ -173,18 +174,19 @@ def _coupled_step(y, loss, G, q_old, q_new, du):
 def _block_back_substitution(P: np.ndarray, r: np.ndarray, n_ch: int = 3) -> np.ndarray:
     """Solve (1 - P) x = r for channel-major P whose channel blocks are upper triangular in energy.
 
-    Energy node k couples only to nodes >= k, so the nodes are solved from the top down, with a
-    (n_ch x n_ch) system for the channels at each node.
+    Energy node k couples only to nodes >= k: in energy-major order (index k n_ch + c) 1 - P is block upper
+    triangular with (n_ch x n_ch) diagonal blocks D_k.  Multiplying each block row by D_k^-1 leaves a unit
+    upper-triangular system, solved by back substitution (one LAPACK call).
     """
     n = r.size // n_ch
-    Pe = P.reshape(n_ch, n, n_ch, n).transpose(1, 0, 3, 2)  # [k, c, j, a]: into (c, k) from (a, j)
-    x = np.zeros((n, n_ch))
-    rk = r.reshape(n_ch, n).T.copy()
-    eye = np.eye(n_ch)
-    for k in range(n - 1, -1, -1):
-        rhs = rk[k] + np.einsum("cja,ja->c", Pe[k, :, k + 1:, :], x[k + 1:])
-        x[k] = np.linalg.solve(eye - Pe[k, :, k, :], rhs)
-    return x.T.ravel()
+    Pe = P.reshape(n_ch, n, n_ch, n).transpose(1, 0, 3, 2).reshape(n, n_ch, n * n_ch)  # [k, c, (j, a)]
+    nodes = np.arange(n)
+    Dinv = np.linalg.inv(np.eye(n_ch) - Pe.reshape(n, n_ch, n, n_ch)[nodes, :, nodes, :])
+    U = np.matmul(Dinv, Pe).reshape(n, n_ch, n, n_ch)
+    U[nodes, :, nodes, :] = 0.0
+    rhs = np.matmul(Dinv, r.reshape(n_ch, n).T[:, :, None]).ravel()
+    x = solve_triangular(-U.reshape(n * n_ch, n * n_ch), rhs, lower=False, unit_diagonal=True, check_finite=False)
+    return x.reshape(n, n_ch).T.ravel()
 
 
 def mass_channel_fluxes(solver, g: float, M_MeV: float, model: ParticleModel, temps: tuple[float, float, float],

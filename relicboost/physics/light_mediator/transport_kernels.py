@@ -180,12 +180,12 @@ def light_mediator_fluxes(solver, g: float, M_MeV: float, mediator: str, temps: 
     if kernels not in ("direct", "tabulated"):
         raise ValueError(f"kernels must be 'direct' or 'tabulated', got {kernels!r}")
     if kernels == "tabulated":
-        from .fast_kernels import fast_light_channel_steps
+        from .fast_kernels import fast_light_mediator_solve
 
         pm = model or (ParticleModel("paper", mediator=mediator) if normalise == "paper"
                        else ParticleModel("complex-scalar" if mediator == "scalar" else "vector"))
-        steps = fast_light_channel_steps(solver.tgrid, g, M_MeV, pm, m_nu_eV)
+        raw = fast_light_mediator_solve(solver, g, M_MeV, pm, temps, m_nu_eV)
     else:
         steps = light_channel_steps(solver.tgrid, g, M_MeV, mediator, m_nu_eV, normalise, model)
-    raw = solver.transport.solve_conservative(solver.sources(temps), steps)
+        raw = solver.transport.solve_conservative(solver.sources(temps), steps)
     return solver.transport.species(raw)
