@@ -44,11 +44,15 @@ G_PERTURBATIVE: float = math.sqrt(4.0 * math.pi)
 #: Default CEvNS recoil thresholds on lead, keV (paper Figs. 4-5 quote 1 and 3 keV).
 CEVNS_THRESHOLDS_KEV: tuple[float, ...] = (1.0, 3.0)
 #: Model options of a scan per convention.  consistent: the coarse light-mediator grid of
-#: docs/conventions.md (SK-window flux within 0.2-0.5% of the default grid; 1% at resonant points,
-#: where 30 points per decade would be 9% off) starting at 0.1 MeV (Borexino needs 1.8 MeV, CEvNS on
-#: lead E_nu >~ 10 MeV; 25% faster than 0.01 MeV, window ratio changed by <= 0.4%).
+#: docs/conventions.md ("Speed"; SK-window flux within 0.3% and CEvNS counts within 1.3% of the default
+#: grid over six resonant and non-resonant points, where 30 points per decade would be 9% off) starting
+#: at 1 MeV: scattering only moves neutrinos down in energy, and every observable of the table lies
+#: above it (Borexino bins from 1.8 MeV, CEvNS on lead above 1 keV needs E_nu >~ 10 MeV).
 SCAN_MODEL_OPTIONS: dict[str, dict[str, Any]] = {
-    "consistent": {"points_per_decade": 40, "substeps": 1, "energy_min": 0.1}, "paper": {}}
+    "consistent": {"points_per_decade": 40, "substeps": 1, "energy_min": 1.0}, "paper": {}}
+#: predict_mediator options a scan uses unless given: the tabulated transport kernels (same deposits
+#: as the direct ones to ~1e-5, 3-4x faster; benchmarks/bench_mediator.py).
+SCAN_MEDIATOR_OPTIONS: dict[str, dict[str, Any]] = {"consistent": {"kernels": "tabulated"}, "paper": {}}
 _SK_COLUMN = f"nuebar_flux_above_{SK_THRESHOLD_MEV:g}MeV_cm-2_s-1"
 _JSON_SCALARS = (str, int, float, bool, type(None))
 
@@ -128,7 +132,8 @@ class GMScanSpec:
         set_(self, "M_MeV", _grid("M_MeV", self.M_MeV, *MEDIATOR_RANGES["M_MeV"]))
         set_(self, "m_nu_eV", float(self.m_nu_eV))
         set_(self, "model_options", _options("model_options", opts))
-        set_(self, "mediator_options", _options("mediator_options", self.mediator_options))
+        set_(self, "mediator_options", _options("mediator_options", {**SCAN_MEDIATOR_OPTIONS[self.convention],
+                                                                     **dict(self.mediator_options)}))
         set_(self, "cevns_thresholds_keV", tuple(float(x) for x in th))
 
     @classmethod

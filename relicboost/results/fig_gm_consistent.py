@@ -50,7 +50,7 @@ def _edges(x: np.ndarray) -> np.ndarray:
     return 10.0 ** np.append(lx - step / 2, lx[-1] + step / 2)
 
 
-def make_gm_consistent(outdir: Path, progress: bool = True, n_g: int = 9, n_M: int = 9,
+def make_gm_consistent(outdir: Path, progress: bool = True, n_g: int = 20, n_M: int = 20,
                        processes: int | None = None) -> list[Path]:
     """Write ``gm_consistent.{png,pdf}`` and ``gm_consistent_{scalar,vector}.csv``; returns the files.
 

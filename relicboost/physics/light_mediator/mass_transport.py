@@ -96,7 +96,8 @@ def mass_channel_steps(tgrid, g: float, M_MeV: float, model: ParticleModel, mass
         ulo, uhi = tgrid.u[step], tgrid.u[step + 1]
         base = lam_ref * tgrid.kappa_mid[step] * e * (np.exp(uhi) - np.exp(ulo))
         umid = 0.5 * (ulo + uhi)
-        loss_parts, deps = [], []
+        loss_parts: list[tuple[np.ndarray, ...]] = []
+        deps: list[tuple[list[np.ndarray], list[np.ndarray]] | None] = []
         for mu, om in _relic_states(np.asarray(masses_eV, dtype=float), momenta, umid):
             keep = mu > 0
             mu, om = mu[keep], om[keep]
@@ -128,8 +129,9 @@ def mass_channel_steps(tgrid, g: float, M_MeV: float, model: ParticleModel, mass
             loss[a] = base * (loss_parts[a][0] + loss_parts[a][1]
                               + sum(loss_parts[b][2] for b in range(3) if b != a))
             sa = slice(a * n, (a + 1) * n)
-            if deps[a] is not None:
-                (r_own, s_own, _), (r_part, s_part, _) = deps[a]
+            dep_a = deps[a]
+            if dep_a is not None:
+                (r_own, s_own, _), (r_part, s_part, _) = dep_a
                 Gb[sa, sa] += s_own + s_part
                 Go[sa, sa] += s_own
                 for c in range(3):
@@ -137,9 +139,10 @@ def mass_channel_steps(tgrid, g: float, M_MeV: float, model: ParticleModel, mass
                     Gb[sc, sa] += (r_own + r_part) / 3.0
                     Go[sc, sa] += r_own / 3.0
             for b in range(3):
-                if b == a or deps[b] is None:
+                dep_b = deps[b]
+                if b == a or dep_b is None:
                     continue
-                (_, _, o_own), (_, _, o_part) = deps[b]
+                (_, _, o_own), (_, _, o_part) = dep_b
                 sb = slice(b * n, (b + 1) * n)
                 Gb[sa, sa] += o_own
                 Go[sa, sa] += o_own
@@ -243,7 +246,8 @@ def mass_channel_fluxes(solver, g: float, M_MeV: float, model: ParticleModel, te
     return tr.W @ unsc.T, tr.W @ channels
 
 
-def _split_source(q_old, q_new, phi, a_nr, du):
+def _split_source(q_old: np.ndarray, q_new: np.ndarray, phi: np.ndarray, a_nr: np.ndarray,
+                  du: float) -> tuple[np.ndarray, np.ndarray, np.ndarray | float]:
     """Sources of a step for nodes that cross a narrow resonance at time fraction ``phi`` (NaN: none).
 
     Neutrinos emitted after the crossing never meet the resonance: they are added at the end of the
