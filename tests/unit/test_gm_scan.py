@@ -70,7 +70,7 @@ def test_rows_match_a_direct_prediction_and_likelihoods(serial_table):
     _, tab = serial_table
     model = Model(convention="consistent", **FAST)
     row = tab.iloc[1]
-    pred = model.predict_mediator(row["g"], row["M_MeV"], "vector", m_nu_eV=0.05)
+    pred = model.predict_mediator(row["g"], row["M_MeV"], "vector", m_nu_eV=0.05, kernels="tabulated")  # scan default
     for like in (SKIV(), SKIV(mode="binned"), SKIV(mode="binned", binned_mode="independent"), Borexino()):
         got = evaluate_likelihood(tab, like)[1]
         assert got == pytest.approx(like(pred), rel=1e-12)
