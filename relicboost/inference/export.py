@@ -219,7 +219,7 @@ def write_hepdata(run: RunDirectory, tables: Sequence[HEPDataTable], comment: st
     if not tables:
         raise ValueError("tables must hold at least one HEPDataTable")
     submission = _build_submission(tables, comment, hepdata_lib)
-    staging = Path(tempfile.mkdtemp(prefix=".hepdata.", suffix=".tmp", dir=run.target))
+    staging = Path(tempfile.mkdtemp(prefix=".hepdata.", suffix=".tmp", dir=run.target)).resolve()
     try:
         spec = staging / "submission.pickle"
         spec.write_bytes(pickle.dumps(submission))

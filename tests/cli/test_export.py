@@ -219,3 +219,14 @@ def test_hepdata_table_names_with_path_separators_are_sanitised(tmp_path):
     assert all("/" not in t.name for t in tables)
     out = write_hepdata(RunDirectory(tmp_path), tables, comment="test")
     assert len(list(out.glob("*.yaml"))) == len(tables) + 1  # + submission.yaml
+
+
+def test_hepdata_into_a_relative_run_directory(tmp_path, monkeypatch):
+    """``relicboost reproduce`` writes into the relative path ``results``: the hepdata_lib
+    subprocess works in a staging folder, so every path it gets must be absolute."""
+    monkeypatch.chdir(tmp_path)
+    M = np.logspace(-3, 2, 4)
+    tables = contour_hepdata_tables(limit_contour({"observed": 1.3e-11}, M, cl=0.9))
+    folder = write_hepdata(RunDirectory("results"), tables, comment="relative run directory")
+    assert (tmp_path / "results" / "hepdata" / "submission.yaml").is_file()
+    assert folder.resolve() == (tmp_path / "results" / "hepdata").resolve()
