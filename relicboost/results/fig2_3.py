@@ -115,7 +115,8 @@ def make_fig2(outdir: Path) -> list[Path]:
     paths.append(_save_csv(df, outdir / "fig2_flux_vs_energy.csv", hdr))
     if rows:
         paths.append(_save_csv(pd.concat(rows, ignore_index=True), outdir / "fig2_limits.csv",
-                               "90% C.L. per-bin limits drawn in Fig. 2, from relicboost.data (see its provenance headers)"))
+                               ("90% C.L. per-bin limits drawn in Fig. 2, from relicboost.data (see its provenance headers)\n"
+                                "method: none (the published limits as published; no test statistic computed here)")))
     return paths
 
 
