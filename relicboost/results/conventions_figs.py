@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from relicboost import Model
-from relicboost.inference.crossing import sk_crossing_lam, sk_integrated_limit
+from relicboost.inference.crossing import AT_START, lowest_crossing, sk_crossing_lam, sk_integrated_limit
 from relicboost.io import atomic_savefig, atomic_write_csv
 from relicboost.physics.detection import SK_THRESHOLD_MEV
 from relicboost.physics.interactions import (
@@ -90,16 +90,16 @@ def spectrum_figure(outdir: Path) -> list[Path]:
     return _save(fig, outdir, "conventions_spectrum") + [csv]
 
 
-def _crossing(lams: np.ndarray, flux: np.ndarray, limit: float) -> float:
-    """First lam where the flux reaches ``limit`` (log-linear interpolation), NaN if never, 0 if at lam=0 already."""
-    above = np.nonzero(flux >= limit)[0]
-    if above.size == 0:
-        return float("nan")
-    i = above[0]
-    if i == 0:
+def _crossing(lams: np.ndarray, flux: np.ndarray, limit: float, falling: bool = False) -> float:
+    """Lowest lam (MeV^-3) where the tabulated flux reaches ``limit`` (falls to it if ``falling``),
+    read log-linearly between the scan points with the one crossing engine
+    (:func:`relicboost.inference.crossing.lowest_crossing`); NaN if never, 0 if already at the first lam."""
+    x = np.log10(lams)
+    gap = (np.asarray(limit) - flux) if falling else (flux - limit)
+    res = lowest_crossing(lambda v: float(np.interp(v, x, gap)), x, values=gap)
+    if res.status == AT_START:
         return 0.0
-    x0, x1 = np.log(lams[i - 1]), np.log(lams[i])
-    return float(np.exp(x0 + (limit - flux[i - 1]) / (flux[i] - flux[i - 1]) * (x1 - x0)))
+    return float(10.0 ** res.x) if res.found else float("nan")
 
 
 def sk_window_figure(outdir: Path) -> list[Path]:
@@ -169,7 +169,7 @@ def gm_plane_figure(outdir: Path, progress: bool = True) -> list[Path]:
     # heavy-mediator mapping above M = 0.1 MeV: lam where the flux ratio reaches each level
     lams = LAM_SCAN
     heavy = np.array([sk_window(model.predict(lam)) / ref for lam in lams])
-    lam_level = {lv: _crossing(lams[::-1], heavy[::-1], lv) for lv in DEFICIT_LEVELS}
+    lam_level = {lv: _crossing(lams, heavy, lv, falling=True) for lv in DEFICIT_LEVELS}
     M_heavy = np.geomspace(max(float(g.columns.max()) for g in grids.values()), M_AXIS_MEV[1], 20)
     lam_paper = _paper_sk_crossing(TEMPERATURE_SETS[0])
 
