@@ -39,7 +39,6 @@ def forecast_table(n_scan: int = 13) -> pd.DataFrame:
             row = {"detector": det, "years": years, "convention": conv, "effect": r.effect,
                    "null_dsnb_events": r.null_signal_events, "background_events": r.background_events}
             row.update({f"lam_{b}_MeV-3": r.expected[b] for b in _BANDS})
-            row["seconds"] = r.seconds
             rows.append(row)
     return pd.DataFrame(rows)
 
@@ -153,7 +152,7 @@ def make_detector_forecasts(outdir: Path, progress: bool = True) -> list[Path]:
             "null Asimov data; one-sided 90% C.L. (q = 1.6424); bands sqrt(q_A) = 1.2816 + N (Cowan et al. 2011); "
             "nuisances fixed at their defaults"),
             "detector inputs: relicboost/data/dsnb_detectors.csv and dsnb_detector_backgrounds.csv (status to-confirm)",
-            "lam in MeV^-3; 0 = band edge at lam = 0; inf = not reached below 1e-6; seconds = wall time per row"]
+            "lam in MeV^-3; 0 = band edge at lam = 0; inf = not reached below 1e-6"]
     out = [atomic_write_csv(outdir / "detector_forecasts.csv", table, head)]
     fig = _band_figure(table)
     out += [atomic_savefig(fig, outdir / "detector_forecasts.png"), atomic_savefig(fig, outdir / "detector_forecasts.pdf")]
