@@ -21,7 +21,7 @@ from typing import Any
 
 from relicboost import parameters
 
-from .problem import Free, Problem, Uniform
+from .problem import Problem, Uniform, problem_parameters
 
 _SHARED_MODEL: dict[tuple, Any] = {}
 
@@ -148,15 +148,8 @@ def mediator_point_problem(likelihood: Any, mediator: str, M_MeV: float, *, m_nu
         model_options["energy_min"] = float(rng[0])
     factory = MediatorPointFactory(mediator, float(M_MeV), float(m_nu_eV), tuple(sorted(model_options.items())),
                                    tuple(sorted((mediator_options or {}).items())))
-    params: dict[str, float | Free] = {"lam": Free(Uniform(*lam_range_for(mediator, M_MeV, m_nu_eV,
-                                                                           log10_g_range)))}
-    for name in free:
-        params[name] = Free(None)
-    for name, value in (fixed or {}).items():
-        if name in params:
-            raise ValueError(f"{name} is both free and fixed")
-        params[name] = value
-    return Problem(factory, likelihood, params)
+    lam_prior = Uniform(*lam_range_for(mediator, M_MeV, m_nu_eV, log10_g_range))
+    return Problem(factory, likelihood, problem_parameters(lam_prior, free, fixed))
 
 
 def coupling_upper_limit(problem: Problem, cl: float = 0.90, n_scan: int = 17, **kwargs: Any) -> dict[str, Any]:

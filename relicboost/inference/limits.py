@@ -41,7 +41,7 @@ from scipy.stats import norm
 
 from relicboost.physics.validation import check_integer
 
-from .crossing import AT_START, NONE, lowest_crossing
+from .crossing import AT_START, NONE, Crossing, lowest_crossing
 from .limit_result import LimitResult, limit_to_json
 from .problem import Problem
 from .profile import (
@@ -104,6 +104,18 @@ def _chi2_reference(problem: Problem, reference: str, chi2_best: float) -> float
     return ref
 
 
+def _limit_from(res: Crossing, scan: Profile, last: dict, criterion: str) -> tuple[float, np.ndarray, str]:
+    """(lam_upper in MeV^-3, nuisances there, status) of a crossing; ``last["x"]`` holds the nuisances
+    of the root finder's last evaluation; ``criterion`` names the test for the error raised when the
+    limit lies below the scan range."""
+    if res.status == NONE:
+        return math.inf, scan.nuisances[-1], "not excluded in scan range"
+    if res.status == AT_START:
+        raise ValueError(f"the limit lies below the scan range: {criterion} already at "
+                         f"log10_lam = {scan.log10_lam[0]:g}; lower log10_lam_range")
+    return 10.0 ** res.x, last["x"], "ok"
+
+
 def _crossing(prof: Profiler, scan: Profile, lam_best: float, chi2_best: float, target: float
               ) -> tuple[float, np.ndarray, str]:
     """lam (MeV^-3) above lam_best where the profile chi^2 reaches ``target`` (:func:`lowest_crossing`
@@ -128,12 +140,7 @@ def _crossing(prof: Profiler, scan: Profile, lam_best: float, chi2_best: float, 
 
     res = lowest_crossing(f, grid, values=scan.chi2[first:] - target,
                           lower=math.log10(lam_best) if lam_best > 0 else None, xtol=_XTOL, rtol=1e-12)
-    if res.status == NONE:
-        return math.inf, scan.nuisances[-1], "not excluded in scan range"
-    if res.status == AT_START:
-        raise ValueError(f"the limit lies below the scan range: q >= threshold already at "
-                         f"log10_lam = {scan.log10_lam[0]:g}; lower log10_lam_range")
-    return 10.0 ** res.x, last["x"], "ok"
+    return _limit_from(res, scan, last, "q >= threshold")
 
 
 def _convention(problem: Problem, lam: float, nuis: np.ndarray) -> str:
@@ -240,12 +247,7 @@ def _cls_crossing(prof: Profiler, scan: Profile, ref: float, prof_a: Profiler, s
 
     res = lowest_crossing(f, scan.log10_lam[first:], values=values,
                           lower=math.log10(lam_best) if lam_best > 0 else None, xtol=_XTOL, rtol=1e-12)
-    if res.status == NONE:
-        return math.inf, scan.nuisances[-1], "not excluded in scan range"
-    if res.status == AT_START:
-        raise ValueError(f"the limit lies below the scan range: CLs <= {alpha:g} already at "
-                         f"log10_lam = {scan.log10_lam[0]:g}; lower log10_lam_range")
-    return 10.0 ** res.x, last["x"], "ok"
+    return _limit_from(res, scan, last, f"CLs <= {alpha:g}")
 
 
 def upper_limit(problem: Problem | None, cl: float = 0.90, *,

@@ -365,11 +365,19 @@ def problem_for(likelihood: Any, *, free: tuple[str, ...] = parameters.DEFAULT_P
         ``Model`` keyword arguments (convention, sfr, grid); the energy grid starts at the
         likelihood's ``required_energy_range``.
     """
-    params: dict[str, float | Free] = {"lam": Free(Uniform(*log10_lam_range))}
+    params = problem_parameters(Uniform(*log10_lam_range), free, fixed)
+    return Problem(ModelFactory.for_likelihood(likelihood, **model_kwargs), likelihood, params)
+
+
+def problem_parameters(lam_prior: Prior, free: tuple[str, ...], fixed: dict[str, float] | None
+                       ) -> dict[str, float | Free]:
+    """Parameters of a :class:`Problem`: lam with ``lam_prior`` (log10 lam coordinate), the ``free``
+    nuisances with the likelihood's priors, and the ``fixed`` values (a name may not be both)."""
+    params: dict[str, float | Free] = {"lam": Free(lam_prior)}
     for name in free:
         params[name] = Free(None)
     for name, value in (fixed or {}).items():
         if name in params:
             raise ValueError(f"{name} is both free and fixed")
         params[name] = value
-    return Problem(ModelFactory.for_likelihood(likelihood, **model_kwargs), likelihood, params)
+    return params
