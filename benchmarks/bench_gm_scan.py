@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -23,16 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
-
-def _mpiexec() -> str | None:
-    cands = [shutil.which("mpiexec"), Path(sys.executable).parent / "mpiexec"]
-    try:
-        import mpi4py
-
-        cands.append(Path(mpi4py.__file__).resolve().parents[4] / "bin" / "mpiexec")
-    except ImportError:
-        pass
-    return next((str(c) for c in cands if c and Path(c).is_file()), None)
+from relicboost.inference.gm_scan_engine import find_mpiexec
 
 
 def per_point_seconds(mediator: str, options: dict, n: int = 4) -> tuple[float, float]:
@@ -81,7 +71,7 @@ def main() -> None:
         rows.append(("serial", 1, serial_wall, True))
         wall, out = run_cli([], [*args, "--pool", "process", "--processes", "2"], Path(tmp, "proc"), env)
         rows.append(("process pool, 2 workers", 2, wall, out == ref))
-        mpiexec = _mpiexec()
+        mpiexec = find_mpiexec()
         if mpiexec:
             lib = str(Path(mpiexec).resolve().parent.parent / "lib")  # libmpi of the mpich wheel
             env["LD_LIBRARY_PATH"] = os.pathsep.join(p for p in (lib, env.get("LD_LIBRARY_PATH")) if p)

@@ -296,3 +296,20 @@ def run_scan(spec: GMScanSpec, outdir: str | os.PathLike, *, pool: str = "auto",
             bar.close()
         rows = [point_row(spec, i, done[i]) for i in range(spec.n_points)]
         return atomic_write_text(table_path, format_table(table_header(spec), rows))
+
+
+def find_mpiexec() -> str | None:
+    """``mpiexec`` on PATH, next to this interpreter, or in the prefix holding mpi4py (the mpich wheel
+    installs it into that prefix's ``bin/``); None if there is none."""
+    import shutil
+    import sys
+    from pathlib import Path
+
+    cands = [shutil.which("mpiexec"), Path(sys.executable).parent / "mpiexec"]
+    try:
+        import mpi4py
+
+        cands.append(Path(mpi4py.__file__).resolve().parents[4] / "bin" / "mpiexec")
+    except ImportError:
+        pass
+    return next((str(c) for c in cands if c and Path(c).is_file()), None)

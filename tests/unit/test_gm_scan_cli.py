@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -10,25 +9,11 @@ from pathlib import Path
 import pytest
 
 from relicboost.cli import main
+from relicboost.inference.gm_scan_engine import find_mpiexec
 
 ARGS = ["gm-scan", "--mediator", "scalar", "--g-min", "1e-4", "--g-max", "1e-2", "--n-g", "2",
         "--M-min-MeV", "2e-3", "--M-max-MeV", "2e-2", "--n-M", "2", "--quiet",
         "--model-option", "points_per_decade=20", "--model-option", "substeps=1", "--model-option", "energy_min=0.1"]
-
-
-def _mpiexec() -> str | None:
-    """mpiexec on PATH, next to this interpreter, or in the prefix that holds mpi4py (mpich wheel)."""
-    cands = [shutil.which("mpiexec"), Path(sys.executable).parent / "mpiexec"]
-    try:
-        import mpi4py  # the mpich wheel installs mpiexec into the bin/ of the prefix holding mpi4py
-
-        cands.append(Path(mpi4py.__file__).resolve().parents[4] / "bin" / "mpiexec")
-    except ImportError:
-        pass
-    for cand in cands:
-        if cand and Path(cand).is_file():
-            return str(cand)
-    return None
 
 
 @pytest.fixture(scope="module")
@@ -60,7 +45,7 @@ def test_cli_bad_input_is_one_line_exit_2(extra, match, tmp_path, capsys):
 
 
 def test_mpiexec_two_ranks_is_byte_identical_to_serial(serial_bytes, tmp_path):
-    mpiexec = _mpiexec()
+    mpiexec = find_mpiexec()
     if mpiexec is None:
         pytest.skip("mpiexec not found (pip install 'relicboost[mpi]' provides it)")
     pytest.importorskip("mpi4py")
