@@ -51,6 +51,9 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
                    help="lower edge of the visible-energy window, MeV (default: the detector table's)")
     g.add_argument("--emax-MeV", dest="emax_MeV", type=o.positive_float, default=None, help="upper window edge, MeV")
     g.add_argument("--efficiency", type=efficiency, default=None, help="signal efficiency (default: table's)")
+    g.add_argument("--response", default="gaussian", choices=("gaussian", "snowglobes"),
+                   help="energy response: Gaussian with the collaborations' resolutions (default) or the "
+                        "SNOwGLoBES smearing matrices and efficiencies (not for resnova)")
     g.add_argument("--background-scale", dest="background_scale", type=o.nonneg_float, default=1.0,
                    help="multiplier of all backgrounds")
     g.add_argument("--log10-lam-min", dest="log10_lam_min", type=o.log10_lam, default=-14.0,
@@ -91,6 +94,9 @@ def _limits(args: argparse.Namespace) -> int:
                   if getattr(args, k) is not None}
     if detector != "resnova":
         det_kwargs["background_scale"] = args.background_scale
+        det_kwargs["response"] = args.response
+    elif args.response != "gaussian":
+        raise o.UsageError("--response snowglobes: RES-NOVA (CEvNS on lead) has no SNOwGLoBES response here")
     model_options = {"sfr": args.sfr, **fixed_nuisances(args, ())}
     results = [forecast(detector, args.years, conv, args.cl, profile=tuple(args.profile),
                         log10_lam_range=(args.log10_lam_min, args.log10_lam_max), n_scan=args.n_scan,

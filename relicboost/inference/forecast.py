@@ -203,7 +203,8 @@ def forecast(detector: str, years: float = 10.0, convention: str = "consistent",
     model_options : mapping, optional
         Further ``Model`` keywords (sfr, temperatures, E_tot, sfr_norm): the null and the tested points.
     **det_kwargs
-        Detector options (threshold_MeV, emax_MeV, efficiency, background_scale, bin_width_MeV).
+        Detector options (threshold_MeV, emax_MeV, efficiency, background_scale, bin_width_MeV,
+        response = "gaussian" or "snowglobes").
     """
     if detector not in FORECASTS:
         raise ValueError(f"detector={detector!r}; allowed: {FORECASTS}")
