@@ -110,10 +110,13 @@ def _limits(args: argparse.Namespace) -> int:
     print(f"null: {results[0].null}")
     print(f"test: {results[0].statistic}")
     for r in results:
-        e = r.expected
-        print(f"  {r.convention:10s} ({r.effect}): median {e['median']:.3g}  "
-              f"-1s {e['-1sigma']:.3g}  +1s {e['+1sigma']:.3g}  -2s {e['-2sigma']:.3g}  +2s {e['+2sigma']:.3g}  "
+        e = {k: (f"{v:.3g}" if r.band_status.get(k, "ok") == "ok" else f"{v:.3g}*") for k, v in r.expected.items()}
+        print(f"  {r.convention:10s} ({r.effect}): median {e['median']}  "
+              f"-1s {e['-1sigma']}  +1s {e['+1sigma']}  -2s {e['-2sigma']}  +2s {e['+2sigma']}  "
               f"[null DSNB {r.null_signal_events:.4g} ev, background {r.background_events:.4g} ev]")
+        for k, status in r.band_status.items():
+            if status != "ok":
+                print(f"    * {k}: {status}")
     return 0
 
 

@@ -50,6 +50,8 @@ CONVENTIONS: tuple[str, ...] = ("paper", "consistent")
 #: Lowest grid energy (MeV) of the Models built here, per channel (IBD threshold; argon table start).
 _EMIN: dict[str, float] = {"ibd": IBD_THRESHOLD_MEV, "argon": 3.1}
 _NUISANCES: tuple[str, ...] = parameters.ASTRO_NUISANCES
+#: Status of a band edge at the physical boundary (CLs+b: z_CL + N <= 0, e.g. -2 sigma at 90% C.L.).
+AT_BOUNDARY: str = "at the physical boundary lam = 0 (a background-only fluctuation this low excludes every lam > 0)"
 NULL_TEXT = "standard DSNB (lam = 0, same convention, nuisances at their defaults) + backgrounds; Asimov data"
 
 
@@ -77,6 +79,10 @@ class ForecastResult:
         Likelihood evaluations.
     seconds : float
         Wall time.
+    band_status : dict
+        Per band edge (keys of ``expected``): "ok" (a crossing of the scan), :data:`AT_BOUNDARY`
+        (the edge is the physical boundary lam = 0: the value 0 in ``expected`` is not a crossing) or
+        "not reached ..." (clipped at the scan end: a lower bound).
     """
 
     detector: str
@@ -92,6 +98,7 @@ class ForecastResult:
     background_events: float
     n_calls: int
     seconds: float
+    band_status: dict[str, str] = dataclasses.field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-able dict (inf -> None)."""
@@ -211,6 +218,7 @@ def forecast(detector: str, years: float = 10.0, convention: str = "consistent",
     if not (np.isfinite(years) and years > 0):
         raise ValueError(f"years={years} must be > 0")
     t0 = time.perf_counter()
+    lk: Any
     if detector == "resnova":
         model, lk = _resnova(years, convention, profile, resnova_phase, model_options, **det_kwargs)
         b0 = lk.signal_background(model.predict(0.0))[1]
@@ -225,10 +233,25 @@ def forecast(detector: str, years: float = 10.0, convention: str = "consistent",
     prob = problem_for(lk, free=tuple(profile), log10_lam_range=log10_lam_range, fixed=fixed,
                        energy_min=float(model.grid_spec.energy_min), convention=convention,
                        **{k: v for k, v in opts.items() if k not in _NUISANCES})
-    bands, calls = expected_bands(prob, cl, log10_lam_range=log10_lam_range, n_scan=n_scan)
+    notes: list[str] = []
+    bands, calls = expected_bands(prob, cl, log10_lam_range=log10_lam_range, n_scan=n_scan, notes=notes)
     return ForecastResult(detector, convention, float(years), float(cl), bands, NULL_TEXT,
                           _statistic(cl, profile), _effect(model, lk, bands["median"]), tuple(profile),
-                          null_sig, bkg, calls, time.perf_counter() - t0)
+                          null_sig, bkg, calls, time.perf_counter() - t0, _band_status(bands, notes))
+
+
+def _band_status(bands: Mapping[str, float], notes: Sequence[str]) -> dict[str, str]:
+    """Status of every band edge from the notes of :func:`expected_bands`."""
+    status = {}
+    for label in bands:
+        note = next((n for n in notes if n.startswith(f"expected {label}:")), "")
+        if "physical boundary" in note:
+            status[label] = AT_BOUNDARY
+        elif "not reached" in note:
+            status[label] = note.split(": ", 1)[1]
+        else:
+            status[label] = "ok"
+    return status
 
 
 def _resnova(years: float, convention: str, profile: Sequence[str], phase: str,

@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from relicboost.inference.forecast import NULL_TEXT, build_detector, forecast
+from relicboost.inference.forecast import AT_BOUNDARY, NULL_TEXT, build_detector, forecast
 from relicboost.io import atomic_savefig, atomic_write_csv
 
 #: (detector, years) of the forecast table (the exposures named in issue 12, plus Hyper-K without Gd).
@@ -31,14 +31,21 @@ _BANDS = ("-2sigma", "-1sigma", "median", "+1sigma", "+2sigma")
 
 
 def forecast_table(n_scan: int = 13) -> pd.DataFrame:
-    """Expected 90% C.L. exclusion on lam (MeV^-3) for every case and convention."""
+    """Expected 90% C.L. exclusion on lam (MeV^-3) for every case and convention.
+
+    A band edge at the physical boundary lam = 0 is an empty cell (NaN), named in ``band_status``
+    with every other edge that is not an ordinary crossing (clipped at the scan end: a lower bound).
+    """
     rows = []
     for det, years in CASES:
         for conv in CONVENTIONS:
             r = forecast(det, years, conv, 0.90, n_scan=n_scan)
             row = {"detector": det, "years": years, "convention": conv, "effect": r.effect,
                    "null_dsnb_events": r.null_signal_events, "background_events": r.background_events}
-            row.update({f"lam_{b}_MeV-3": r.expected[b] for b in _BANDS})
+            row.update({f"lam_{b}_MeV-3": (np.nan if r.band_status.get(b) == AT_BOUNDARY else r.expected[b])
+                        for b in _BANDS})
+            row["band_status"] = "; ".join(f"{b}: {r.band_status[b]}" for b in _BANDS
+                                           if r.band_status.get(b, "ok") != "ok") or "ok"
             rows.append(row)
     return pd.DataFrame(rows)
 
@@ -69,7 +76,8 @@ def _band_figure(table: pd.DataFrame):
     labels = []
     for i, (_, r) in enumerate(table.iterrows()):
         y = -i
-        lo2, lo1 = max(r["lam_-2sigma_MeV-3"], 1e-15), max(r["lam_-1sigma_MeV-3"], 1e-15)
+        lo2, lo1 = (v if np.isfinite(v) and v > 1e-15 else 1e-15  # edge at lam = 0: from the axis edge
+                    for v in (r["lam_-2sigma_MeV-3"], r["lam_-1sigma_MeV-3"]))
         hi1, hi2 = r["lam_+1sigma_MeV-3"], r["lam_+2sigma_MeV-3"]
         color = "tab:red" if r["convention"] == "paper" else "tab:blue"
         if np.isfinite(hi2):
@@ -126,7 +134,8 @@ def _hepdata(table: pd.DataFrame, folder: Path) -> list[Path]:
         frame = pd.DataFrame({"case": [f"{d} {y:g} yr" for d, y in zip(sub["detector"], sub["years"])]})
         for b in _BANDS:
             col = sub[f"lam_{b}_MeV-3"].to_numpy(float)
-            frame[f"lam_{b}_MeV-3"] = [float(v) if np.isfinite(v) else "not reached" for v in col]
+            frame[f"lam_{b}_MeV-3"] = [float(v) if np.isfinite(v) else
+                                       ("lam = 0 (physical boundary)" if np.isnan(v) else "not reached") for v in col]
         effect = "excess" if conv == "paper" else "deficit"
         tables.append(HEPDataTable(
             name=f"Expected 90pc CL exclusion on lam - {conv} convention",
@@ -152,7 +161,9 @@ def make_detector_forecasts(outdir: Path, progress: bool = True) -> list[Path]:
             "null Asimov data; one-sided 90% C.L. (q = 1.6424); bands sqrt(q_A) = 1.2816 + N (Cowan et al. 2011); "
             "nuisances fixed at their defaults"),
             "detector inputs: relicboost/data/dsnb_detectors.csv and dsnb_detector_backgrounds.csv (status to-confirm)",
-            "lam in MeV^-3; 0 = band edge at lam = 0; inf = not reached below 1e-6"]
+            ("lam in MeV^-3; an empty cell = band edge at the physical boundary lam = 0 (CLs+b: z_CL - 2 < 0 for "
+             "-2 sigma at 90% C.L.); band_status names every edge that is not a crossing (boundary, or clipped at "
+             "the scan end 1e-6 MeV^-3 = a lower bound)")]
     out = [atomic_write_csv(outdir / "detector_forecasts.csv", table, head)]
     fig = _band_figure(table)
     out += [atomic_savefig(fig, outdir / "detector_forecasts.png"), atomic_savefig(fig, outdir / "detector_forecasts.pdf")]

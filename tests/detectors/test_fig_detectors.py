@@ -27,10 +27,18 @@ def test_hepdata_submission_validates(tmp_path):
     for conv in fig_detectors.CONVENTIONS:
         for det, years in (("juno", 20.0), ("resnova", 10.0)):
             row = {"detector": det, "years": years, "convention": conv}
-            row.update({f"lam_{b}_MeV-3": v for b, v in zip(fig_detectors._BANDS, (0.0, 1e-12, 5e-12, 1e-11, np.inf))})
+            row.update({f"lam_{b}_MeV-3": v for b, v in zip(fig_detectors._BANDS, (np.nan, 1e-12, 5e-12, 1e-11, np.inf))})
             rows.append(row)
     import pandas as pd
 
     out = fig_detectors._hepdata(pd.DataFrame(rows), tmp_path / "h")
     assert out and (out[0] / "submission.yaml").is_file()
     assert len(list(out[0].glob("*convention.yaml"))) == 2
+
+
+def test_forecast_table_boundary_edge_is_an_empty_cell_with_status(monkeypatch):
+    monkeypatch.setattr(fig_detectors, "CASES", (("juno", 20.0),))
+    tab = fig_detectors.forecast_table(n_scan=9)
+    assert tab["lam_-2sigma_MeV-3"].isna().all()
+    assert np.all(tab["lam_-1sigma_MeV-3"] > 0)
+    assert all(s.startswith("-2sigma: at the physical boundary lam = 0") for s in tab["band_status"])

@@ -60,3 +60,11 @@ def test_discovery_reach_above_exclusion(juno_paper):
 def test_bad_input(kwargs, match):
     with pytest.raises(ValueError, match=match):
         fc.forecast(**kwargs)
+
+
+def test_band_status_names_the_boundary_edge(juno_paper):
+    """At 90% C.L. (CLs+b) the -2 sigma edge solves sqrt(q_A) = 1.28 - 2 < 0: it is the physical
+    boundary lam = 0, reported as a status, not as a crossing."""
+    assert juno_paper.band_status["-2sigma"] == fc.AT_BOUNDARY
+    assert all(juno_paper.band_status[b] == "ok" for b in ("-1sigma", "median", "+1sigma", "+2sigma"))
+    assert juno_paper.to_dict()["band_status"]["-2sigma"] == fc.AT_BOUNDARY
