@@ -104,6 +104,11 @@ PARAMETERS: dict[str, Parameter] = {p.name: p for p in (
               r"E_\mathrm{tot}", "E_tot", (3e53, 1e53, 1e52, 1e54)),
     Parameter("sfr_norm", "", 1e-3, 1e3, 1.0, "multiplier of the cosmic star-formation rate",
               r"f_\mathrm{SFR}", "sfr_norm", (1.0, 0.3, 0.05, 5.0)),
+    # Failed supernovae: a likelihood-level nuisance of the DSNB detectors (not a Model.predict keyword);
+    # prior 0.2 +- 0.1 as in relicboost/data/failed_supernovae.csv (Kochanek 2014; Burrows et al. 2023).
+    Parameter("f_failed", "", 0.0, 1.0, 0.0,
+              "fraction of core collapses forming a black hole without explosion (failed SNe; hotter spectrum); "
+              "0 = off, the paper's DSNB", r"f_\mathrm{BH}", "f_failed", (0.2, 0.1, 0.0, 1.0)),
     Parameter("g", "", 0.0, 4.0 * np.pi, 0.0, "mediator coupling (up to 4 pi)", "g", "log10_g"),
     Parameter("M_MeV", "MeV", 1e-6, 1e4, 1.0, "mediator mass", "M", "log10_M_MeV"),
     Parameter("m_nu_eV", "eV", 1e-4, 1.0, 0.05, "relic neutrino mass", "m_\\nu", "m_nu_eV"),
@@ -114,6 +119,8 @@ ASTRO_NUISANCES: tuple[str, ...] = ("T_nue", "T_nuebar", "T_nux", "E_tot", "sfr_
 #: Nuisances profiled by default in a limit (the supernova spectrum and energy; the rate normalisation
 #: sfr_norm is opt-in because the published-limit likelihoods were calibrated at the paper's rate).
 DEFAULT_PROFILED: tuple[str, ...] = ("T_nue", "T_nuebar", "T_nux", "E_tot")
+#: Nuisance of the DSNB detector likelihoods (not of Model.predict): the failed-supernova fraction.
+FAILED_SN_FRACTION: str = "f_failed"
 #: Parameters of the (g, M) plane.
 MEDIATOR_PARAMETERS: tuple[str, ...] = ("g", "M_MeV", "m_nu_eV")
 

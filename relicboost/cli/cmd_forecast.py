@@ -29,6 +29,7 @@ NAME = "forecast"
 #: ``--likelihood`` choices (``hyperk-gd`` = Hyper-K with gadolinium).
 DETECTORS: tuple[str, ...] = ("skgd", "juno", "hyperk", "hyperk-gd", "dune", "resnova")
 efficiency = o._typed(float, lambda v: 0 < v <= 1, "a number in (0, 1]")
+fraction = o._typed(float, lambda v: 0 <= v <= 1, "a number in [0, 1]")
 
 
 def add_parser(subparsers: Any) -> argparse.ArgumentParser:
@@ -45,8 +46,12 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     g.add_argument("--cl", type=o.probability, default=0.90, help="confidence level")
     g.add_argument("--conventions", type=o.name_list(("paper", "consistent"), empty_ok=False),
                    default="paper,consistent", help="conventions to forecast (overrides --convention)")
-    g.add_argument("--profile", type=o.name_list(o.NUISANCES, empty_ok=True), default="",
-                   help=f"nuisances profiled under the default priors, from {list(o.NUISANCES)}")
+    g.add_argument("--profile", type=o.name_list((*o.NUISANCES, "f_failed"), empty_ok=True), default="",
+                   help=f"nuisances profiled under the default priors, from {[*o.NUISANCES, 'f_failed']} "
+                        "(f_failed = failed-supernova fraction, prior 0.2 +- 0.1, null at 0.2; not for resnova)")
+    g.add_argument("--failed-fraction", dest="failed_fraction", type=fraction, default=0.0,
+                   help="failed-supernova fraction in the null and the tested points when not profiled "
+                        "(default 0 = off, the paper's DSNB)")
     g.add_argument("--threshold-MeV", dest="threshold_MeV", type=o.positive_float, default=None,
                    help="lower edge of the visible-energy window, MeV (default: the detector table's)")
     g.add_argument("--emax-MeV", dest="emax_MeV", type=o.positive_float, default=None, help="upper window edge, MeV")
@@ -95,6 +100,10 @@ def _limits(args: argparse.Namespace) -> int:
     if detector != "resnova":
         det_kwargs["background_scale"] = args.background_scale
         det_kwargs["response"] = args.response
+        if args.failed_fraction > 0:
+            det_kwargs["failed_fraction"] = args.failed_fraction
+    elif args.failed_fraction > 0 or "f_failed" in args.profile:
+        raise o.UsageError("--failed-fraction / --profile f_failed: IBD and argon detectors only, not resnova")
     elif args.response != "gaussian":
         raise o.UsageError("--response snowglobes: RES-NOVA (CEvNS on lead) has no SNOwGLoBES response here")
     model_options = {"sfr": args.sfr, **fixed_nuisances(args, ())}

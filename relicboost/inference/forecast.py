@@ -11,7 +11,10 @@ Every forecast here
   solves sqrt(q_A(lam)) = z_CL + N), astrophysical nuisances in ``profile`` profiled with iminuit
   under Gaussian priors: sfr_norm (core-collapse rate normalisation) 1 +- 0.4 (:data:`RATE_PRIOR_SIGMA`,
   cited), E_tot and the temperatures from :func:`relicboost.likelihoods.default_astro_priors`
-  (names as in Model.predict).
+  (names as in Model.predict); and, optionally, the failed-supernova fraction ``f_failed`` (a
+  likelihood-level nuisance, :data:`relicboost.parameters.FAILED_SN_FRACTION`): profiled under its cited
+  prior 0.2 +- 0.1 (``failed_supernovae.csv``), with the null then at f = 0.2 (the prior mean) so that
+  data and prior agree; off (f = 0) otherwise.
 
 The consistent convention removes DSNB neutrinos from the window (a **deficit**), the paper
 convention adds boosted ones (an **excess**); the same deviance sees both.
@@ -40,9 +43,11 @@ from relicboost.likelihoods.dsnb_detectors import (
     detector_table,
 )
 from relicboost.physics.ibd import IBD_THRESHOLD_MEV
+from relicboost.physics.sources import failed_sn_fraction_prior
 
+from .factory import ModelFactory
 from .limits import expected_bands
-from .problem import problem_for
+from .problem import Free, Problem, Uniform, problem_parameters
 
 #: Detectors understood by :func:`forecast` (plus "resnova").
 FORECASTS: tuple[str, ...] = (*DETECTORS, "hyperk_gd", "resnova")
@@ -50,6 +55,8 @@ CONVENTIONS: tuple[str, ...] = ("paper", "consistent")
 #: Lowest grid energy (MeV) of the Models built here, per channel (IBD threshold; argon table start).
 _EMIN: dict[str, float] = {"ibd": IBD_THRESHOLD_MEV, "argon": 3.1}
 _NUISANCES: tuple[str, ...] = parameters.ASTRO_NUISANCES
+#: The failed-supernova fraction (likelihood-level nuisance of the DSNB detectors).
+FAILED: str = parameters.FAILED_SN_FRACTION
 #: Status of a band edge at the physical boundary (CLs+b: z_CL + N <= 0, e.g. -2 sigma at 90% C.L.).
 AT_BOUNDARY: str = "at the physical boundary lam = 0 (a background-only fluctuation this low excludes every lam > 0)"
 NULL_TEXT = "standard DSNB (lam = 0, same convention, nuisances at their defaults) + backgrounds; Asimov data"
@@ -143,6 +150,10 @@ def build_detector(detector: str, years: float, convention: str, profile: Sequen
     channel = str(table.loc[table["detector"] == detector, "channel"].iloc[0])
     model = _model(convention, _EMIN[channel], model_options)
     priors = _priors(profile)
+    if FAILED in profile:
+        det_kwargs.setdefault("failed_fraction", failed_sn_fraction_prior()[0])
+    if FAILED in profile or det_kwargs.get("failed_fraction", 0.0) > 0:
+        det_kwargs["failed_sn_model"] = model
     det = DSNBDetector(model.predict(0.0), years, detector=detector, priors=priors, **det_kwargs)
     return model, det
 
@@ -169,10 +180,10 @@ RATE_PRIOR_SIGMA: float = 0.4
 def _priors(profile: Sequence[str]) -> dict[str, Any]:
     allp = default_astro_priors()
     allp["sfr_norm"] = GaussianPrior(1.0, RATE_PRIOR_SIGMA, low=0.05, high=5.0)
-    bad = [n for n in profile if n not in allp]
+    bad = [n for n in profile if n not in allp and n != FAILED]
     if bad:
-        raise ValueError(f"profile: unknown nuisance(s) {bad}; allowed: {list(allp)}")
-    return {n: allp[n] for n in profile}
+        raise ValueError(f"profile: unknown nuisance(s) {bad}; allowed: {[*allp, FAILED]}")
+    return {n: allp[n] for n in profile if n != FAILED}
 
 
 def _effect(model: Any, lk: Any, lam: float) -> str:
@@ -202,7 +213,8 @@ def forecast(detector: str, years: float = 10.0, convention: str = "consistent",
     cl : float
         Confidence level (0.5 < cl < 1).
     profile : sequence of str
-        Nuisances profiled under :func:`default_astro_priors` (e.g. ("sfr_norm",)).
+        Nuisances profiled under :func:`default_astro_priors` (e.g. ("sfr_norm",)), and "f_failed"
+        (failed-supernova fraction, detectors only; module docstring).
     log10_lam_range, n_scan
         Scan of log10(lam / MeV^-3) (then refined with brentq).
     resnova_phase : str
@@ -219,6 +231,8 @@ def forecast(detector: str, years: float = 10.0, convention: str = "consistent",
         raise ValueError(f"years={years} must be > 0")
     t0 = time.perf_counter()
     lk: Any
+    if detector == "resnova" and FAILED in profile:
+        raise ValueError("profile: f_failed is implemented for the IBD / argon detectors, not for resnova")
     if detector == "resnova":
         model, lk = _resnova(years, convention, profile, resnova_phase, model_options, **det_kwargs)
         b0 = lk.signal_background(model.predict(0.0))[1]
@@ -230,12 +244,19 @@ def forecast(detector: str, years: float = 10.0, convention: str = "consistent",
         bkg = float(lk.background_counts.sum())
     opts = dict(model_options or {})
     fixed = {k: opts.pop(k) for k in list(opts) if k in _NUISANCES and k not in profile}
-    prob = problem_for(lk, free=tuple(profile), log10_lam_range=log10_lam_range, fixed=fixed,
-                       energy_min=float(model.grid_spec.energy_min), convention=convention,
-                       **{k: v for k, v in opts.items() if k not in _NUISANCES})
+    params = problem_parameters(Uniform(*log10_lam_range), tuple(n for n in profile if n != FAILED), fixed)
+    if FAILED in profile:
+        mean, sigma = failed_sn_fraction_prior()
+        params[FAILED] = Free(GaussianPrior(mean, sigma, low=0.0, high=1.0))
+    prob = Problem(ModelFactory.for_likelihood(lk, energy_min=float(model.grid_spec.energy_min),
+                                               convention=convention,
+                                               **{k: v for k, v in opts.items() if k not in _NUISANCES}),
+                   lk, params)
     notes: list[str] = []
     bands, calls = expected_bands(prob, cl, log10_lam_range=log10_lam_range, n_scan=n_scan, notes=notes)
-    return ForecastResult(detector, convention, float(years), float(cl), bands, NULL_TEXT,
+    f_null = float(getattr(lk, "failed_fraction", 0.0))
+    null_text = NULL_TEXT + (f"; failed-supernova fraction {f_null:g} in the null" if f_null > 0 else "")
+    return ForecastResult(detector, convention, float(years), float(cl), bands, null_text,
                           _statistic(cl, profile), _effect(model, lk, bands["median"]), tuple(profile),
                           null_sig, bkg, calls, time.perf_counter() - t0, _band_status(bands, notes))
 

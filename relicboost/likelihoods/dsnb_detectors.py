@@ -23,6 +23,13 @@ Response P_i(E) (``response=``, :data:`RESPONSES`):
   has no resolution beyond its 0.5 MeV bins; for DUNE the two differ by the ar40kt matrix's tail
   (measured effects in docs/deficit.md).
 
+Failed supernovae (optional astrophysical nuisance ``f_failed``, off by default): a fraction f of
+core collapses forms a black hole with the hotter emission of ``failed_supernovae.csv``; the signal is
+(1 - f) x [the prediction] + f x [the same Model at the same lam and sfr_norm with that emission]
+(the transport is linear in the source).  ``failed_fraction`` sets f in the null (and the value used
+when a call does not pass ``f_failed``); a Problem may pass ``f_failed`` as a free parameter (its
+Gaussian prior is the Problem's, :func:`relicboost.inference.forecast.forecast`).
+
 Statistics (stated null, full model): the data are the Asimov counts n_i = mu_i(null) of a stated
 null prediction (the standard DSNB, lam = 0, plus backgrounds), and -2 ln L(p) is the Poisson
 deviance 2 sum[mu_i - n_i + n_i ln(n_i / mu_i)] of the full prediction p against them: the median
@@ -32,6 +39,8 @@ counts (deficit), in the paper convention it raises them (excess); the statistic
 """
 from __future__ import annotations
 
+import math
+from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from functools import lru_cache
 from typing import Any
@@ -41,6 +50,7 @@ import pandas as pd
 
 from relicboost.data import load_table, register_reference
 from relicboost.physics import detector_response, ibd
+from relicboost.physics.sources import failed_sn_emission
 
 from . import statistics as st
 from .base import Likelihood, Prior
@@ -96,6 +106,10 @@ class DSNBDetector(Likelihood):
         Multiplier of every background (>= 0; 0 = background free).
     response : {"gaussian", "snowglobes"}
         Energy response (module docstring); default "gaussian".
+    failed_fraction : float
+        Failed-supernova fraction f in [0, 1] of the null and of calls without ``f_failed`` (default 0).
+    failed_sn_model : Model, optional
+        The Model that computes the failed-supernova component (needed when f is ever > 0).
     priors : dict, optional
         Constraint terms on astrophysical nuisances.
     """
@@ -106,8 +120,8 @@ class DSNBDetector(Likelihood):
     def __init__(self, null_prediction: Any, years: float = 10.0, *, detector: str | None = None,
                  threshold_MeV: float | None = None, emax_MeV: float | None = None,
                  bin_width_MeV: float | None = None, efficiency: float | Sequence[float] | None = None,
-                 background_scale: float = 1.0, response: str = "gaussian",
-                 priors: Mapping[str, Prior] | None = None) -> None:
+                 background_scale: float = 1.0, response: str = "gaussian", failed_fraction: float = 0.0,
+                 failed_sn_model: Any = None, priors: Mapping[str, Prior] | None = None) -> None:
         super().__init__(priors)
         det = detector or self.detector
         table = detector_table()
@@ -151,10 +165,16 @@ class DSNBDetector(Likelihood):
         self._matrix = self._response(cfg)
         self.backgrounds = {k: v * background_scale for k, v in self._backgrounds().items()}
         self.null_convention = str(getattr(null_prediction, "convention", "n/a"))
+        self._failed_model = failed_sn_model
+        self._failed_cache: OrderedDict[tuple[float, float], np.ndarray] = OrderedDict()
+        self.failed_fraction = self._check_fraction(failed_fraction)
+        if failed_sn_model is not None:
+            self._bib_keys += ["Kochanek2014FailedSN", "Lunardini2009FailedSN", "KeehnLunardini2012"]
+            register_reference(*self._bib_keys)
         self.asimov_data = self.expected(null_prediction)
         self.label = (f"{det} FORECAST: {self.fiducial_mass_kt:g} kt x {self.years:g} yr, {self.species} "
                       f"{self.channel}, E_vis {lo:g}-{hi:g} MeV in {n} bins, eff {np.mean(eff):.3g} (mean), "
-                      f"{self._response_text(cfg)} response; Asimov data = "
+                      f"{self._response_text(cfg)} response{self._failed_text()}; Asimov data = "
                       f"null (lam = 0, {self.null_convention} convention) + backgrounds")
 
     # ---- response --------------------------------------------------------------------
@@ -171,6 +191,9 @@ class DSNBDetector(Likelihood):
         w[0] = w[-1] = 0.5 * _FINE_STEP_MEV
         exposure = self.fiducial_mass_kt * float(cfg["targets_per_kt"]) * self.years * SECONDS_PER_YEAR
         return exposure * self.efficiency[:, None] * probs * (sigma * w)[None, :]
+
+    def _failed_text(self) -> str:
+        return f", failed-SN fraction {self.failed_fraction:g} in the null" if self.failed_fraction > 0 else ""
 
     def _response_text(self, cfg: Any) -> str:
         if self.response == "snowglobes":
@@ -219,9 +242,35 @@ class DSNBDetector(Likelihood):
         """Total background events per bin."""
         return sum(self.backgrounds.values(), np.zeros(self.edges_MeV.size - 1))
 
-    def expected(self, prediction: Any) -> np.ndarray:
-        """Expected events per bin: full signal (attenuated DSNB + boosted) + backgrounds."""
-        return self.signal_counts(prediction) + self.background_counts
+    def expected(self, prediction: Any, f_failed: float | None = None) -> np.ndarray:
+        """Expected events per bin: full signal (attenuated DSNB + boosted; with a failed-SN fraction
+        ``f_failed``, default :attr:`failed_fraction`) + backgrounds."""
+        f = self.failed_fraction if f_failed is None else self._check_fraction(f_failed)
+        signal = self.signal_counts(prediction)
+        if f > 0:
+            signal = (1.0 - f) * signal + f * self.failed_signal_counts(prediction)
+        return signal + self.background_counts
+
+    @staticmethod
+    def _check_fraction(f: float) -> float:
+        f = float(f)
+        if not (math.isfinite(f) and 0.0 <= f <= 1.0):
+            raise ValueError(f"f_failed={f} must be in [0, 1] (fraction of failed core collapses)")
+        return f
+
+    def failed_signal_counts(self, prediction: Any) -> np.ndarray:
+        """Events per bin if every collapse were a failed one, at the prediction's lam and sfr_norm
+        (the Model given as ``failed_sn_model``; the last 64 (lam, sfr_norm) are cached)."""
+        if self._failed_model is None:
+            raise ValueError(f"{self.name}: a failed-SN fraction > 0 needs failed_sn_model (the Model)")
+        key = (float(prediction.params.get("lam", 0.0)), float(prediction.params.get("sfr_norm", 1.0)))
+        if key not in self._failed_cache:
+            bh = self._failed_model.predict(key[0], sfr_norm=key[1], **failed_sn_emission())
+            self._failed_cache[key] = self.signal_counts(bh)
+            while len(self._failed_cache) > 64:
+                self._failed_cache.popitem(last=False)
+        self._failed_cache.move_to_end(key)
+        return self._failed_cache[key]
 
     def table(self, prediction: Any) -> pd.DataFrame:
         """Per-bin events by source, with units in the column names."""
@@ -234,9 +283,16 @@ class DSNBDetector(Likelihood):
         return pd.DataFrame(cols)
 
     # ---- statistics ------------------------------------------------------------------
-    def data_chi2(self, prediction: Any) -> float:
+    def data_chi2(self, prediction: Any, f_failed: float | None = None) -> float:
         """Median exclusion statistic of the full prediction vs Asimov null data, -2 ln L."""
-        return st.poisson_deviance(self.asimov_data, self.expected(prediction))
+        return st.poisson_deviance(self.asimov_data, self.expected(prediction, f_failed))
+
+    def __call__(self, prediction: Any, f_failed: float | None = None) -> float:
+        """-2 ln L = data term (with the failed-SN fraction ``f_failed``) + constraint terms."""
+        value = self.data_chi2(prediction, f_failed) + self.constraint_chi2(prediction.params)
+        if math.isnan(value):
+            raise ValueError(f"{self.name}: -2 ln L is NaN")
+        return value
 
     def discovery_q0(self, prediction: Any) -> float:
         """Median discovery statistic: data = the tested point, hypothesis = the null."""

@@ -52,6 +52,30 @@ def fermi_dirac_spectrum(energy_MeV: ArrayLike, T_MeV: float, E_tot_erg: float =
     return norm * e**2 * expit(-x)
 
 
+def failed_sn_emission() -> dict[str, float]:
+    """Emission of a black-hole-forming (failed) core collapse, as ``Model.predict`` overrides.
+
+    Temperatures T_nue, T_nuebar, T_nux (MeV) and E_tot (erg) of ``relicboost/data/failed_supernovae.csv``
+    (hotter than the standard spectra; values to-confirm, sources in the file).  A fraction f of core
+    collapses with this emission gives the DSNB (1 - f) x standard + f x failed (the transport is
+    linear in the source), see :class:`relicboost.likelihoods.dsnb_detectors.DSNBDetector`.
+    """
+    from relicboost.data import load_table
+
+    table = load_table("failed_supernovae", required_columns=("parameter", "value"))
+    values = dict(zip(table["parameter"], table["value"].astype(float)))
+    return {k: float(values[k]) for k in ("T_nue", "T_nuebar", "T_nux", "E_tot")}
+
+
+def failed_sn_fraction_prior() -> tuple[float, float]:
+    """(mean, sigma) of the Gaussian prior on the failed-supernova fraction (``failed_supernovae.csv``)."""
+    from relicboost.data import load_table
+
+    table = load_table("failed_supernovae", required_columns=("parameter", "value"))
+    values = dict(zip(table["parameter"], table["value"].astype(float)))
+    return float(values["fraction_prior_mean"]), float(values["fraction_prior_sigma"])
+
+
 def species_multiplicity(species: str) -> int:
     """Number of the six species a species name stands for (nux -> 4)."""
     check_choice("species", species, SPECIES)
