@@ -29,8 +29,9 @@ from . import options as o
 from .figures import RUN_TABLES, draw_run
 
 NAME = "plot"
-#: Files a sample run's figures are drawn from.
+#: Files a sample run's figures are drawn from: emcee (corner + trace) and dynesty (corner) runs.
 SAMPLE_INPUTS = ("summary.csv", "chain.h5")
+NESTED_INPUTS = ("summary.csv", "posterior.nc")
 
 
 def add_parser(subparsers: Any) -> argparse.ArgumentParser:
@@ -46,8 +47,11 @@ def run_kind(path: Path) -> str:
     first kind whose inputs are (UsageError if none)."""
     config = path / CONFIG_NAME
     command = yaml.safe_load(config.read_text(encoding="utf-8")).get("command") if config.is_file() else None
-    inputs = {**{k: (table,) for k, (table, _) in RUN_TABLES.items()}, "sample": SAMPLE_INPUTS}
+    inputs = {**{k: (table,) for k, (table, _) in RUN_TABLES.items()}, "sample": SAMPLE_INPUTS,
+              "nested": NESTED_INPUTS}
     kinds = [k for k, names in inputs.items() if all((path / n).is_file() for n in names)]
+    if command == "sample" and "sample" not in kinds and "nested" in kinds:
+        return "nested"
     if command in kinds:
         return str(command)
     if not kinds:
@@ -72,11 +76,12 @@ def run(args: argparse.Namespace) -> int:
     with RunLock(path, option="RUN"):
         doc = read_result(path)  # a complete run directory
         kind = run_kind(path)
-        if kind == "sample":
+        if kind in ("sample", "nested"):
             from relicboost.inference.posterior_figures import draw_posterior_figures
 
-            _check_inputs(path, doc.get("files", {}), SAMPLE_INPUTS)
-            written = draw_posterior_figures(path, path / SAMPLE_INPUTS[1])
+            inputs = SAMPLE_INPUTS if kind == "sample" else NESTED_INPUTS
+            _check_inputs(path, doc.get("files", {}), inputs)
+            written = draw_posterior_figures(path, path / SAMPLE_INPUTS[1] if kind == "sample" else None)
         else:
             _check_inputs(path, doc.get("files", {}), (RUN_TABLES[kind][0],))
             written = draw_run(kind, RunDirectory(path))

@@ -38,6 +38,8 @@ from .problem import Problem, UniformPrior
 #: Shift of the lower prior edge (coordinate units: decades for log10 coordinates) in the
 #: prior-dominance check, and the change of the limit that triggers the warning.
 PRIOR_EDGE_SHIFT, PRIOR_EDGE_FACTOR = 2.0, 2.0
+#: Method line of an emcee posterior (summary.csv header, figure labels).
+EMCEE_METHOD = "Bayesian posterior, emcee affine-invariant ensemble; limits are posterior quantiles"
 #: Coordinates reported as one-sided upper limits (the interaction strength).
 ONE_SIDED: tuple[str, ...] = ("log10_lam", "log10_g")
 
@@ -212,18 +214,49 @@ def write_getdist(problem: Problem, thinned: np.ndarray, log_prob: np.ndarray, r
     return out
 
 
-def _header_metadata(problem: Problem, cl: float, burn: int, thin: int) -> dict[str, Any]:
-    """``# key: value`` lines of summary.csv: what the figures' labels state."""
+def header_metadata(problem: Problem, cl: float, method: str) -> dict[str, Any]:
+    """``# key: value`` lines of summary.csv: what the figures' labels state (convention, method, C.L.,
+    likelihood)."""
     from .factory import ModelFactory, describe
 
     factory = problem.factory
     convention = (dict(factory.kwargs).get("convention", "paper") if isinstance(factory, ModelFactory)
                   else f"custom model {describe(factory)}")
     like = problem.likelihood
-    return {"CL": f"{cl:.2f}", "convention": convention,
-            "method": "Bayesian posterior, emcee affine-invariant ensemble; limits are posterior quantiles",
-            "likelihood": getattr(like, "label", "") or getattr(like, "name", "") or type(like).__name__,
-            "burn_in": burn, "thin": thin}
+    return {"CL": f"{cl:.2f}", "convention": convention, "method": method,
+            "likelihood": getattr(like, "label", "") or getattr(like, "name", "") or type(like).__name__}
+
+
+def write_summary(problem: Problem, samples: np.ndarray, tau: np.ndarray, outdir: Path, *, cl: float,
+                  metadata: dict[str, Any], description: str) -> tuple[pd.DataFrame, list[str], dict[str, list[str]]]:
+    """Write ``posterior.nc`` and ``summary.csv`` of ``samples`` (steps, chains, ndim); returns the table,
+    the warnings and the files.  ``metadata`` becomes ``# key: value`` lines and netCDF attributes."""
+    from relicboost.io import atomic_path
+
+    table, notes, idata = summary_table(problem, samples, tau, cl)
+    idata.attrs.update({**{k: v if isinstance(v, (int, float)) else str(v) for k, v in metadata.items()}, "cl": cl,
+                        "units": str({n: parameters.coordinate_unit(n) for n in problem.names}),
+                        "priors": str(problem.priors_text())})
+    nc = outdir / "posterior.nc"
+    with atomic_path(nc) as tmp:
+        idata.to_netcdf(str(tmp))
+    csv = outdir / "summary.csv"
+    header = (f"# {description}; {100 * cl:g}% credible limits with ArviZ quantile MCSE; ESS bulk; split R-hat\n"
+              f"# prior-dominance check: lower flat-prior edge moved up by {PRIOR_EDGE_SHIFT:g}, "
+              "limit recomputed by truncation weights on the same samples\n"
+              + "".join(f"# {k}: {v}\n" for k, v in metadata.items()))
+    with atomic_path(csv) as tmp, open(tmp, "w", encoding="utf-8") as fh:
+        fh.write(header)
+        table.to_csv(fh, index=False, float_format="%.6g")
+    return table, notes, {"netcdf": [str(nc)], "summary": [str(csv)]}
+
+
+def report(notes: list[str], echo: bool) -> None:
+    """Issue the posterior warnings (and print them when ``echo``)."""
+    for msg in notes:
+        warnings.warn(msg, PriorDominatedWarning if "prior-dominated" in msg else PosteriorWarning, stacklevel=3)
+        if echo:
+            print(f"WARNING: {msg}")
 
 
 def write_posterior(problem: Problem, chain_path: str | Path, outdir: str | Path, *, cl: float = 0.90,
@@ -246,8 +279,6 @@ def write_posterior(problem: Problem, chain_path: str | Path, outdir: str | Path
     echo : bool
         Print the warnings on stdout (they are also issued as :class:`PriorDominatedWarning`).
     """
-    from relicboost.io import atomic_path
-
     from .posterior_figures import draw_posterior_figures
 
     if not 0.5 < cl < 1.0:
@@ -256,32 +287,15 @@ def write_posterior(problem: Problem, chain_path: str | Path, outdir: str | Path
     outdir.mkdir(parents=True, exist_ok=True)
     thinned, burn, thin, tau = thinned_samples(chain_path)
     log_prob = emcee.backends.HDFBackend(str(chain_path), read_only=True).get_log_prob()[burn::thin]
-    table, notes, idata = summary_table(problem, thinned, tau, cl)
-    idata.attrs.update({"cl": cl, "burn_in": burn, "thin": thin, "chain": str(chain_path),
-                        "units": str({n: parameters.coordinate_unit(n) for n in problem.names}),
-                        "priors": str(problem.priors_text())})
-    files: dict[str, list[str]] = {}
-    nc = outdir / "posterior.nc"
-    with atomic_path(nc) as tmp:
-        idata.to_netcdf(str(tmp))
-    files["netcdf"] = [str(nc)]
+    meta = {**header_metadata(problem, cl, EMCEE_METHOD), "burn_in": burn, "thin": thin,
+            "chain": Path(chain_path).name}
+    table, notes, files = write_summary(
+        problem, thinned, tau, outdir, cl=cl, metadata=meta,
+        description=f"posterior summary of {Path(chain_path).name}: burn-in {burn} steps, thin {thin}; tau in steps")
     (outdir / "getdist").mkdir(exist_ok=True)
     files["getdist"] = [str(p) for p in write_getdist(problem, thinned, log_prob, outdir / "getdist" / "chain")]
-    csv = outdir / "summary.csv"
-    header = (f"# posterior summary of {Path(chain_path).name}: burn-in {burn} steps, thin {thin}; "
-              f"{100 * cl:g}% credible limits with ArviZ quantile MCSE; ESS bulk; split R-hat; tau in steps\n"
-              f"# prior-dominance check: lower flat-prior edge moved up by {PRIOR_EDGE_SHIFT:g}, "
-              "limit recomputed by truncation weights on the same samples\n"
-              + "".join(f"# {k}: {v}\n" for k, v in _header_metadata(problem, cl, burn, thin).items()))
-    with atomic_path(csv) as tmp, open(tmp, "w", encoding="utf-8") as fh:
-        fh.write(header)
-        table.to_csv(fh, index=False, float_format="%.6g")
-    files["summary"] = [str(csv)]
     figures = [str(p) for p in draw_posterior_figures(outdir, chain_path)]
     files["corner"] = [p for p in figures if Path(p).stem == "corner"]
     files["trace"] = [p for p in figures if Path(p).stem == "trace"]
-    for msg in notes:
-        warnings.warn(msg, PriorDominatedWarning if "prior-dominated" in msg else PosteriorWarning, stacklevel=2)
-        if echo:
-            print(f"WARNING: {msg}")
+    report(notes, echo)
     return PosteriorSummary(table, notes, files, cl)

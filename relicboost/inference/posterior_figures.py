@@ -4,7 +4,10 @@
   (the sample of ``summary.csv``); one-sided coordinates show their credible upper limit,
   the others median and central interval, all read from ``summary.csv``;
 * ``trace.png/.pdf``  — every walker's full chain per coordinate, with the burn-in and,
-  for one-sided coordinates, the credible upper limit.
+  for one-sided coordinates, the credible upper limit (emcee runs only).
+
+A nested-sampling run (:mod:`relicboost.inference.nested`) has no chain: its corner plot is drawn
+from the equal-weight samples in ``posterior.nc``.
 
 Inputs: ``chain.h5`` (emcee HDF5) and ``summary.csv`` (written by
 :func:`relicboost.inference.posterior.write_posterior`, whose ``# key: value`` header lines
@@ -24,7 +27,7 @@ from matplotlib.figure import Figure
 from relicboost.io import atomic_savefig
 from relicboost.io.figure_labels import figure_label, label_figure
 
-SUMMARY_NAME = "summary.csv"
+SUMMARY_NAME, NETCDF_NAME = "summary.csv", "posterior.nc"
 #: Resolution of the posterior figures' PNG files.
 DPI = 120
 
@@ -35,7 +38,7 @@ def read_summary(path: str | Path) -> pd.DataFrame:
 
     lines = Path(path).read_text(encoding="utf-8").splitlines(keepends=True)
     n_head = next((i for i, line in enumerate(lines) if not line.startswith("#")), len(lines))
-    frame = pd.read_csv(io.StringIO("".join(lines[n_head:])))  # no comment="#": free text may hold "#"
+    frame = pd.read_csv(io.StringIO("".join(lines[n_head:])), dtype={"warning": str})  # free text may hold "#"
     frame.attrs.update(read_table_header(path))
     frame["warning"] = frame["warning"].fillna("").astype(str)
     frame["one_sided"] = frame["one_sided"].astype(str) == "True"
@@ -48,6 +51,8 @@ def posterior_label(table: pd.DataFrame) -> str:
     cl = float(attrs.get("CL", 0.90))
     priors = ", ".join(f"{c} ~ {p}" for c, p in zip(table["coordinate"], table["prior"]))
     note = f"priors: {priors}; likelihood: {attrs.get('likelihood', '?')}"
+    if "log_evidence" in attrs:
+        note += f"; ln Z = {attrs['log_evidence']} +- {attrs.get('log_evidence_err', '?')}"
     return figure_label(str(attrs.get("convention", "?")), method=str(attrs.get("method", "Bayesian (emcee)")),
                         statistic=f"posterior {100 * cl:g}% quantile (credible upper limit) of the one-sided "
                                   "coordinates", cl=f"{100 * cl:g}% (credible)",
@@ -106,17 +111,29 @@ def trace_figure(chain: np.ndarray, burn: int, thin: int, table: pd.DataFrame) -
     return fig
 
 
-def draw_posterior_figures(outdir: str | Path, chain_path: str | Path) -> list[Path]:
-    """Draw ``corner`` and ``trace`` (PNG + PDF) into ``outdir`` from ``chain_path`` and ``outdir/summary.csv``."""
-    import emcee
+def posterior_samples(outdir: str | Path, names: list[str]) -> np.ndarray:
+    """Samples of ``outdir/posterior.nc`` as (draws, chains, ndim) in the order of ``names``."""
+    import arviz as az
 
-    from .posterior import thinned_samples
+    post = az.from_netcdf(str(Path(outdir) / NETCDF_NAME)).posterior
+    return np.stack([np.asarray(post[n].values).T for n in names], axis=-1)
 
+
+def draw_posterior_figures(outdir: str | Path, chain_path: str | Path | None) -> list[Path]:
+    """Draw the figures of a posterior run into ``outdir`` from ``outdir/summary.csv`` and
+    ``chain_path`` (emcee: ``corner`` and ``trace``, PNG + PDF) or, when ``chain_path`` is None
+    (nested sampling), from ``outdir/posterior.nc`` (``corner`` only)."""
     outdir = Path(outdir)
     table = read_summary(outdir / SUMMARY_NAME)
-    thinned, burn, thin, _ = thinned_samples(chain_path)
-    chain = emcee.backends.HDFBackend(str(chain_path), read_only=True).get_chain()
-    written: list[Path] = []
-    for stem, fig in (("corner", corner_figure(thinned, table)), ("trace", trace_figure(chain, burn, thin, table))):
-        written += [atomic_savefig(fig, outdir / f"{stem}.{fmt}", dpi=DPI) for fmt in ("png", "pdf")]
-    return written
+    figures: list[tuple[str, Figure]]
+    if chain_path is None:
+        figures = [("corner", corner_figure(posterior_samples(outdir, list(table["coordinate"])), table))]
+    else:
+        import emcee
+
+        from .posterior import thinned_samples
+
+        thinned, burn, thin, _ = thinned_samples(chain_path)
+        chain = emcee.backends.HDFBackend(str(chain_path), read_only=True).get_chain()
+        figures = [("corner", corner_figure(thinned, table)), ("trace", trace_figure(chain, burn, thin, table))]
+    return [atomic_savefig(fig, outdir / f"{stem}.{fmt}", dpi=DPI) for stem, fig in figures for fmt in ("png", "pdf")]

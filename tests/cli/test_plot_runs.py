@@ -84,3 +84,34 @@ def test_limit_and_scan_run_figures_state_method_statistic_and_cl(tmp_path, caps
     assert json.loads((lim / "result.json").read_text())["redrawn"]["files"] == ["limit.png", "limit.pdf"]
     verify_run(lim)
     capsys.readouterr()
+
+
+def test_sample_with_dynesty_writes_the_evidence_and_plot_redraws_it(tmp_path, capsys, monkeypatch):
+    pytest.importorskip("dynesty")
+    import sys
+
+    out = tmp_path / "nested"
+    args = ["sample", "--sampler", "dynesty", "--nlive", "60", "--seed", "4", "--outdir", str(out), "--quiet", "--json"]
+    assert main(args) == 0
+    printed = json.loads(capsys.readouterr().out)
+    info = json.loads((out / "result.json").read_text())["result"]
+    assert printed["log_evidence"] == info["log_evidence"]
+    assert info["sampler"].startswith("dynesty") and info["log_evidence_err"] > 0 and info["lam_upper"] > 0
+    doc = verify_run(out)
+    assert {"posterior.nc", "summary.csv", "corner.png", "corner.pdf", "config.yaml"} == set(doc["files"])
+    label = read_figure_label(out / "corner.pdf")
+    _limit_label_ok(label, "corner.pdf")
+    assert "dynesty" in label and f"ln Z = {info['log_evidence']:.6g}" in label
+    before = (out / "corner.png").read_bytes()
+    assert main(["plot", str(out)]) == 0
+    assert (out / "corner.png").read_bytes() == before
+    verify_run(out)
+    capsys.readouterr()
+    for bad, msg in ((["--resume"], "--resume"), (["--pool", "multiprocessing"], "serially"), (["--nlive", "2"], "nlive")):
+        assert main([*args[:-1], "--force", *bad]) == 2, bad
+        assert msg in capsys.readouterr().err
+    monkeypatch.setitem(sys.modules, "dynesty", None)  # not installed: one line naming the extra
+    assert main([*args[:-1], "--force"]) == 2
+    err = capsys.readouterr().err
+    assert "relicboost[nested]" in err and len(err.strip().splitlines()) == 1
+    verify_run(out)  # every refusal came before a file was touched
