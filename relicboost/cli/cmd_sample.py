@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import shutil
 import signal
 import sys
@@ -132,7 +133,7 @@ def _run_nested(args: argparse.Namespace) -> int:
     """``--sampler dynesty``: nested-sample into a staged run (posterior.nc, summary.csv, corner, ln Z)."""
     import numpy as np
 
-    from relicboost.inference.nested import run_nested, write_nested
+    from relicboost.inference.nested import log_evidence_lam0, run_nested, write_nested
     from relicboost.inference.posterior import lam_samples
 
     with output_run(args) as rd:
@@ -140,14 +141,19 @@ def _run_nested(args: argparse.Namespace) -> int:
         like, free = build_likelihood(args)
         problem = build_problem(args, like, free)
         res = run_nested(problem, nlive=args.nlive, dlogz=args.dlogz, seed=args.seed, progress=not args.quiet)
-        post = write_nested(problem, res, rd.target, cl=args.cl, echo=not args.json)
+        lam0 = log_evidence_lam0(problem, nlive=args.nlive, dlogz=args.dlogz, seed=res.seed, progress=not args.quiet)
+        post = write_nested(problem, res, rd.target, cl=args.cl, echo=not args.json, lam0=lam0)
         lam = lam_samples(problem, res.samples)
         lam_upper = None if lam is None else float(np.quantile(lam, args.cl, method="inverted_cdf"))
-        info = {**res.to_dict(), "cl": args.cl, "lam_upper": lam_upper, "priors": problem.priors_text(),
-                "posterior_warnings": post.warnings}
+        info = {**res.to_dict(), "log_evidence_lam0": lam0[0], "log_evidence_lam0_err": lam0[1],
+                "log_bayes_factor": res.log_evidence - lam0[0],
+                "log_bayes_factor_err": math.hypot(res.log_evidence_err, lam0[1]),
+                "cl": args.cl, "lam_upper": lam_upper, "priors": problem.priors_text(), "posterior_warnings": post.warnings}
         finish_run(rd, args, info, seed=res.seed,
                    convergence={"log_evidence_err": res.log_evidence_err, "dlogz": res.dlogz, "ess_kish": res.ess_kish})
     print(json.dumps(info, indent=2, default=str) if args.json else
           f"dynesty: {res.niter} iterations, {res.ncall} likelihood calls; ln Z = {res.log_evidence:.4f} +- "
-          f"{res.log_evidence_err:.4f}; {100 * args.cl:g}% credible upper limit lam < {lam_upper:.4g} MeV^-3")
+          f"{res.log_evidence_err:.4f}; ln B(lam > 0 vs lam = 0) = {info['log_bayes_factor']:.3f} +- "
+          f"{info['log_bayes_factor_err']:.3f} (log-flat prior on lam); {100 * args.cl:g}% credible upper limit "
+          f"lam < {lam_upper:.4g} MeV^-3")
     return 0

@@ -160,6 +160,31 @@ def run_nested(problem: Problem, *, nlive: int = 400, dlogz: float = 0.1, seed: 
                         ncall=int(np.sum(res.ncall)), seed=int(seed), dlogz=float(dlogz))
 
 
+def log_evidence_lam0(problem: Problem, *, nlive: int = 400, dlogz: float = 0.1, seed: int | None = None,
+                      progress: bool = False) -> tuple[float, float]:
+    """(ln Z, error) of the null hypothesis lam = 0 with the same likelihood, priors and fixed values.
+
+    ``ln B = NestedResult.log_evidence - ln Z(lam = 0)`` is the log Bayes factor of lam > 0 (with the
+    problem's prior on log10 lam: it depends on that prior's range) against lam = 0.  Without free
+    nuisances Z(lam = 0) is the likelihood at lam = 0 (error 0); otherwise it is nested-sampled over
+    the nuisances with the same settings.
+    """
+    if problem.mediator or "lam" not in problem.free:
+        raise ValueError("log_evidence_lam0 needs a problem with lam free (no mediator)")
+    if problem.names[0] != "log10_lam":
+        raise ValueError(f"log10_lam must be the first coordinate, got {problem.names}")
+    lik_priors = getattr(problem.likelihood, "priors", None) or {}
+    params: dict[str, Any] = {**problem.fixed, "lam": 0.0}
+    for name, spec in problem.free.items():
+        if name != "lam":  # a prior the likelihood carries is taken from it again (Free(prior=None))
+            params[name] = dataclasses.replace(spec, prior=None) if name in lik_priors else spec
+    null = Problem(problem.factory, problem.likelihood, params, m_nu_eV=problem.m_nu_eV)
+    if not null.names:
+        return -0.5 * null.chi2(np.array([])), 0.0
+    res = run_nested(null, nlive=nlive, dlogz=dlogz, seed=seed, progress=progress)
+    return res.log_evidence, res.log_evidence_err
+
+
 #: Method line of a nested-sampling posterior (summary.csv header, figure labels).
 NESTED_METHOD = "Bayesian posterior, dynesty static nested sampling; limits are posterior quantiles"
 #: Chains the equal-weight samples are split into for the ArviZ diagnostics.
@@ -167,7 +192,7 @@ PSEUDO_CHAINS = 4
 
 
 def write_nested(problem: Problem, result: NestedResult, outdir: str | Path, *, cl: float = 0.90,
-                 echo: bool = True) -> Any:
+                 echo: bool = True, lam0: tuple[float, float] | None = None) -> Any:
     """Write ``posterior.nc``, ``summary.csv`` (with ln Z in its header) and ``corner.png/.pdf`` of a
     nested-sampling result into ``outdir``; returns a :class:`~relicboost.inference.posterior.PosteriorSummary`.
 
@@ -176,6 +201,8 @@ def write_nested(problem: Problem, result: NestedResult, outdir: str | Path, *, 
     ArviZ ESS counts repeated draws of one dead point as independent, so it (and the quantile MCSE derived
     from it) overstates the information: :attr:`NestedResult.ess_kish`, the effective sample size of the
     weights (in the header), is the number to trust.
+    ``lam0``: (ln Z, error) at lam = 0 (:func:`log_evidence_lam0`); the header then also states the
+    log Bayes factor ln B of lam > 0 against lam = 0.
     """
     from .posterior import PosteriorSummary, header_metadata, report, write_summary
     from .posterior_figures import draw_posterior_figures
@@ -189,6 +216,10 @@ def write_nested(problem: Problem, result: NestedResult, outdir: str | Path, *, 
     meta = {**header_metadata(problem, cl, NESTED_METHOD), "log_evidence": f"{result.log_evidence:.6g}",
             "log_evidence_err": f"{result.log_evidence_err:.3g}", "nlive": result.nlive,
             "ess_kish": f"{result.ess_kish:.1f}", "seed": result.seed}
+    if lam0 is not None:
+        meta["log_evidence_lam0"] = f"{lam0[0]:.6g}"
+        meta["log_bayes_factor"] = f"{result.log_evidence - lam0[0]:.4g}"
+        meta["log_bayes_factor_err"] = f"{math.hypot(result.log_evidence_err, lam0[1]):.3g}"
     n = result.samples.shape[0] // PSEUDO_CHAINS * PSEUDO_CHAINS
     chains = result.samples[:n].reshape(PSEUDO_CHAINS, n // PSEUDO_CHAINS, -1).transpose(1, 0, 2)
     table, notes, files = write_summary(

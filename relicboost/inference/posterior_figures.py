@@ -53,6 +53,9 @@ def posterior_label(table: pd.DataFrame) -> str:
     note = f"priors: {priors}; likelihood: {attrs.get('likelihood', '?')}"
     if "log_evidence" in attrs:
         note += f"; ln Z = {attrs['log_evidence']} +- {attrs.get('log_evidence_err', '?')}"
+    if "log_bayes_factor" in attrs:
+        note += (f"; ln B(lam > 0 vs lam = 0) = {attrs['log_bayes_factor']} +- "
+                 f"{attrs.get('log_bayes_factor_err', '?')} (depends on the log10 lam prior range)")
     return figure_label(str(attrs.get("convention", "?")), method=str(attrs.get("method", "Bayesian (emcee)")),
                         statistic=f"posterior {100 * cl:g}% quantile (credible upper limit) of the one-sided "
                                   "coordinates", cl=f"{100 * cl:g}% (credible)",

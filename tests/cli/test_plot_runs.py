@@ -97,6 +97,8 @@ def test_sample_with_dynesty_writes_the_evidence_and_plot_redraws_it(tmp_path, c
     info = json.loads((out / "result.json").read_text())["result"]
     assert printed["log_evidence"] == info["log_evidence"]
     assert info["sampler"].startswith("dynesty") and info["log_evidence_err"] > 0 and info["lam_upper"] > 0
+    assert info["log_evidence_lam0_err"] == 0.0  # no nuisance: Z(lam = 0) is the likelihood there
+    assert info["log_bayes_factor"] == pytest.approx(info["log_evidence"] - info["log_evidence_lam0"])
     doc = verify_run(out)
     assert {"posterior.nc", "summary.csv", "corner.png", "corner.pdf", "config.yaml"} == set(doc["files"])
     label = read_figure_label(out / "corner.pdf")

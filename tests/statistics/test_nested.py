@@ -74,3 +74,18 @@ def test_bad_settings_are_refused(kwargs, match):
     pytest.importorskip("dynesty")
     with pytest.raises(ValueError, match=match):
         run_nested(_problem(), **kwargs)
+
+
+def test_evidence_at_lam0_matches_its_closed_form():
+    """LinearToy (chi2 = ((lam + A (T - NU0) - d) / SIGMA)^2): at lam = 0 with T ~ N(NU0, S_NU),
+    Z0 = SIGMA / S_EFF exp(-d^2 / (2 S_EFF^2)); without the nuisance Z0 = exp(-d^2 / (2 SIGMA^2)) exactly."""
+    pytest.importorskip("dynesty")
+    from test_limits_toy import linear_problem
+
+    from relicboost.inference.nested import log_evidence_lam0
+
+    d = 2.0
+    ln_z0, err = log_evidence_lam0(linear_problem(d), nlive=300, seed=11)
+    expected = math.log(SIGMA / S_EFF) - d**2 / (2 * S_EFF**2)
+    assert 0 < err < 0.2 and abs(ln_z0 - expected) < 4 * err, (ln_z0, err, expected)
+    assert log_evidence_lam0(linear_problem(d, profiled=False)) == (pytest.approx(-d**2 / (2 * SIGMA**2)), 0.0)
