@@ -50,7 +50,7 @@ def run(args: argparse.Namespace) -> int:
         frame = spectra(args)
         if rd is not None:
             rd.write_table("flux.csv", frame)
-            draw_run("flux", frame, rd)
+            draw_run("flux", rd)
             finish_run(rd, args, {"lam_MeV-3": args.lam, "species": list(args.species), "rows": len(frame)})
     print(frame.to_string(index=False, float_format=lambda v: f"{v:.5g}"))
     return 0

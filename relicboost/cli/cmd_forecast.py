@@ -155,7 +155,7 @@ def _table(args: argparse.Namespace) -> int:
             rd.write_table("forecast.csv", frame, {"convention": args.convention,
                                                    "exposure_ton_yr": args.exposure_ton_yr,
                                                    "threshold_keV": args.threshold_keV})
-            draw_run("forecast", frame, rd)
+            draw_run("forecast", rd)
             finish_run(rd, args, {"rows": len(rows)})
     if args.json:
         print(json.dumps({"label": rn.label, "convention": args.convention,

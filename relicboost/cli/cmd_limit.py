@@ -125,7 +125,7 @@ def _write(rd: Any, args: argparse.Namespace, res: Any, out: dict) -> None:
     table = limits_table(res, 10.0**args.log10_lam_max)
     table.attrs["CL"] = args.cl
     rd.write_table("limits.csv", table, meta)
-    draw_run("limit", table, rd)
+    draw_run("limit", rd)
     try:
         lims = result_limits(res)
     except ValueError:

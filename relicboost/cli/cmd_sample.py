@@ -1,4 +1,9 @@
-"""``relicboost sample``: emcee posterior of log10 lam and the profiled nuisances, resumable.
+"""``relicboost sample``: posterior of log10 lam and the profiled nuisances (emcee, resumable; or dynesty).
+
+``--sampler dynesty`` (extra ``nested``) runs static nested sampling instead
+(:mod:`relicboost.inference.nested`): ``posterior.nc``, ``summary.csv`` and the corner plot as for
+emcee, plus the log-evidence ln Z and its error (``result.json``, the summary header, the figure
+label); no chain file, not resumable.  The rest of this docstring is about emcee runs.
 
 The run directory is locked for the whole run; ``--force`` empties it first (so no
 file of the previous run survives beside the new chain), ``--resume`` continues the
@@ -11,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import shutil
 import signal
 import sys
@@ -20,7 +26,7 @@ from typing import Any
 from relicboost.io import RESULT_NAME, RunLock, staged_run
 
 from . import options as o
-from .runs import build_likelihood, build_problem, finish_run, prepare_outdir
+from .runs import build_likelihood, build_problem, finish_run, output_run, prepare_outdir
 
 NAME = "sample"
 CHAIN = "chain.h5"
@@ -28,7 +34,7 @@ CHAIN = "chain.h5"
 
 def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     """Register ``sample``."""
-    p = subparsers.add_parser(NAME, help="emcee posterior (resumable HDF5 chain)")
+    p = subparsers.add_parser(NAME, help="posterior: emcee (resumable HDF5 chain) or dynesty (with ln evidence)")
     o.add_common(p)
     o.add_model_options(p)
     o.add_likelihood_options(p)
@@ -39,6 +45,12 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     p.add_argument("--pool", choices=("serial", "multiprocessing", "mpi"), default="serial", help="parallelism")
     p.add_argument("--processes", type=o.count_ge1, default=None,
                    help="processes for --pool multiprocessing (default: all cores)")
+    p.add_argument("--sampler", choices=("emcee", "dynesty"), default="emcee",
+                   help="emcee (resumable chain) or dynesty nested sampling (posterior and ln evidence; "
+                        "extra 'nested')")
+    p.add_argument("--nlive", type=o.count_ge2, default=400, help="live points of --sampler dynesty")
+    p.add_argument("--dlogz", type=o.positive_float, default=0.1,
+                   help="--sampler dynesty: stop when the remaining ln evidence is below this")
     p.add_argument("--json", action="store_true", help="print the summary as JSON")
     return p
 
@@ -46,6 +58,15 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
 def check(args: argparse.Namespace) -> None:
     """Cross-option checks, before any computation."""
     o.check_lam_range(args)
+    if args.sampler == "dynesty":
+        if args.resume:
+            raise o.UsageError("--resume applies to --sampler emcee only (a nested-sampling run is not resumable)")
+        if args.pool != "serial" or args.processes is not None:
+            raise o.UsageError("--sampler dynesty runs serially: drop --pool/--processes")
+        if args.nlive < 2 * (1 + len(args.profile)) + 1:
+            raise o.UsageError(f"--nlive {args.nlive} is too small: at least 2 x {1 + len(args.profile)} sampled "
+                               f"coordinates + 1 = {3 + 2 * len(args.profile)}")
+        o.require_extra(("dynesty",), "nested", "--sampler dynesty")
     if args.resume and args.force:
         raise o.UsageError("--resume and --force are mutually exclusive")
     if args.processes is not None and args.pool != "multiprocessing":
@@ -71,6 +92,8 @@ def run(args: argparse.Namespace) -> int:
     check(args)
     outdir = prepare_outdir(args)
     assert outdir is not None
+    if args.sampler == "dynesty":
+        return _run_nested(args)
     with collect_references() as refs, RunLock(outdir):
         like, free = build_likelihood(args)
         problem = build_problem(args, like, free)
@@ -103,4 +126,34 @@ def run(args: argparse.Namespace) -> int:
     print(json.dumps(info, indent=2, default=str) if args.json else
           f"{res.nsteps} steps x {res.nwalkers} walkers; converged={res.converged}; "
           f"{100 * args.cl:g}% credible upper limit lam < {res.lam_upper:.4g} MeV^-3")
+    return 0
+
+
+def _run_nested(args: argparse.Namespace) -> int:
+    """``--sampler dynesty``: nested-sample into a staged run (posterior.nc, summary.csv, corner, ln Z)."""
+    import numpy as np
+
+    from relicboost.inference.nested import log_evidence_lam0, run_nested, write_nested
+    from relicboost.inference.posterior import lam_samples
+
+    with output_run(args) as rd:
+        assert rd is not None
+        like, free = build_likelihood(args)
+        problem = build_problem(args, like, free)
+        res = run_nested(problem, nlive=args.nlive, dlogz=args.dlogz, seed=args.seed, progress=not args.quiet)
+        lam0 = log_evidence_lam0(problem, nlive=args.nlive, dlogz=args.dlogz, seed=res.seed, progress=not args.quiet)
+        post = write_nested(problem, res, rd.target, cl=args.cl, echo=not args.json, lam0=lam0)
+        lam = lam_samples(problem, res.samples)
+        lam_upper = None if lam is None else float(np.quantile(lam, args.cl, method="inverted_cdf"))
+        info = {**res.to_dict(), "log_evidence_lam0": lam0[0], "log_evidence_lam0_err": lam0[1],
+                "log_bayes_factor": res.log_evidence - lam0[0],
+                "log_bayes_factor_err": math.hypot(res.log_evidence_err, lam0[1]),
+                "cl": args.cl, "lam_upper": lam_upper, "priors": problem.priors_text(), "posterior_warnings": post.warnings}
+        finish_run(rd, args, info, seed=res.seed,
+                   convergence={"log_evidence_err": res.log_evidence_err, "dlogz": res.dlogz, "ess_kish": res.ess_kish})
+    print(json.dumps(info, indent=2, default=str) if args.json else
+          f"dynesty: {res.niter} iterations, {res.ncall} likelihood calls; ln Z = {res.log_evidence:.4f} +- "
+          f"{res.log_evidence_err:.4f}; ln B(lam > 0 vs lam = 0) = {info['log_bayes_factor']:.3f} +- "
+          f"{info['log_bayes_factor_err']:.3f} (log-flat prior on lam); {100 * args.cl:g}% credible upper limit "
+          f"lam < {lam_upper:.4g} MeV^-3")
     return 0

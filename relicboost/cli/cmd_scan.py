@@ -51,7 +51,7 @@ def run(args: argparse.Namespace) -> int:
         if rd is not None:
             rd.write_table("scan.csv", frame, {"convention": args.convention,
                                                "likelihood": ",".join(args.likelihood)})
-            draw_run("scan", frame, rd)
+            draw_run("scan", rd)
             finish_run(rd, args, {"n_points": len(grid)})
     print(frame.to_string(index=False, float_format=lambda v: f"{v:.5g}"))
     return 0

@@ -8,7 +8,9 @@
 * ``flux``     — flux.csv: the spectra of ``relicboost flux``.
 
 Every figure is a bare :class:`matplotlib.figure.Figure` (no pyplot, no backend
-selection) saved as PNG and PDF.
+selection) saved as PNG and PDF, drawn from the table as written (with its ``# key: value``
+header), and labelled with its convention and, where it shows a limit, the method, test
+statistic and C.L. (footnote and file metadata, :mod:`relicboost.io.figure_labels`).
 """
 from __future__ import annotations
 
@@ -20,6 +22,7 @@ from matplotlib.figure import Figure
 from scipy.stats import norm
 
 from relicboost.io import RunDirectory, read_table_csv
+from relicboost.io.figure_labels import figure_label, label_figure
 
 #: Table and figure stem of each kind of run.
 RUN_TABLES: dict[str, tuple[str, str]] = {"limit": ("limits.csv", "limit"), "scan": ("scan.csv", "scan"),
@@ -56,6 +59,10 @@ def limit_figure(frame: pd.DataFrame) -> Figure:
                  "upper limit", fontsize=9)
     if ax.get_legend_handles_labels()[0]:
         ax.legend(fontsize=7, loc="upper right")
+    methods = ", ".join(sorted({str(m) for m in frame.get("method", [])})) or "?"
+    label_figure(fig, figure_label(str(frame.attrs.get("convention", "?")), method=methods,
+                                   statistic=str(frame.attrs.get("statistic", "?")), cl=float(cl or 0.90),
+                                   note=f"likelihood: {frame.attrs.get('likelihood', '?')}"))
     return fig
 
 
@@ -71,6 +78,10 @@ def scan_figure(frame: pd.DataFrame) -> Figure:
     ax.set_xlabel(r"$\lambda = G_X^2 m_\nu$ [MeV$^{-3}$]")
     ax.set_ylabel(r"$\Delta\chi^2$ (profiled)")
     ax.legend(fontsize=8)
+    label_figure(fig, figure_label(
+        str(frame.attrs.get("convention", "?")), method="profile likelihood scan; C.L. line as CLs+b",
+        statistic=f"Delta chi2 = chi2 - min chi2, nuisances profiled; line at norm.ppf({cl:g})^2 (one-sided)",
+        cl=cl, note=f"likelihood: {frame.attrs.get('likelihood', '?')}"))
     return fig
 
 
@@ -90,6 +101,10 @@ def forecast_figure(frame: pd.DataFrame) -> Figure:
     bottom.set_xlabel(r"$\lambda = G_X^2 m_\nu$ [MeV$^{-3}$]")
     for ax in (top, bottom):
         ax.set_xscale("symlog", linthresh=max(1e-14, float(np.min(lam[lam > 0], initial=1e-12)) / 10))
+    label_figure(fig, figure_label(
+        str(frame.attrs.get("convention", "?")),
+        note=f"no limit; median discovery Z from Asimov data (q0); exposure {frame.attrs.get('exposure_ton_yr', '?')} "
+             f"ton yr, threshold {frame.attrs.get('threshold_keV', '?')} keV"))
     return fig
 
 
@@ -105,15 +120,18 @@ def flux_figure(frame: pd.DataFrame) -> Figure:
     ax.set_ylabel(r"flux [cm$^{-2}$ s$^{-1}$ MeV$^{-1}$]")
     ax.set_title(f"lam = {frame.attrs.get('lam_MeV-3', '?')} MeV^-3", fontsize=9)
     ax.legend(fontsize=7)
+    label_figure(fig, figure_label(str(frame.attrs.get("convention", "?")), note="spectra, no limit"))
     return fig
 
 
 _FIGURES = {"limit": limit_figure, "scan": scan_figure, "forecast": forecast_figure, "flux": flux_figure}
 
 
-def draw_run(kind: str, frame: pd.DataFrame, run: RunDirectory) -> list[Path]:
-    """Draw the figure of a ``kind`` run from its table into ``run`` (PNG + PDF)."""
-    return run.save_figure(_FIGURES[kind](frame), RUN_TABLES[kind][1])
+def draw_run(kind: str, run: RunDirectory) -> list[Path]:
+    """Draw the figure of a ``kind`` run into ``run`` (PNG + PDF) from the table the run wrote, so that
+    ``relicboost plot`` redraws it byte for byte."""
+    table, stem = RUN_TABLES[kind]
+    return run.save_figure(_FIGURES[kind](read_table_csv(run.target / table)), stem)
 
 
 def redraw(path: Path, kind: str) -> Figure:

@@ -38,6 +38,8 @@ from .problem import Problem, UniformPrior
 #: Shift of the lower prior edge (coordinate units: decades for log10 coordinates) in the
 #: prior-dominance check, and the change of the limit that triggers the warning.
 PRIOR_EDGE_SHIFT, PRIOR_EDGE_FACTOR = 2.0, 2.0
+#: Method line of an emcee posterior (summary.csv header, figure labels).
+EMCEE_METHOD = "Bayesian posterior, emcee affine-invariant ensemble; limits are posterior quantiles"
 #: Coordinates reported as one-sided upper limits (the interaction strength).
 ONE_SIDED: tuple[str, ...] = ("log10_lam", "log10_g")
 
@@ -115,7 +117,7 @@ class PosteriorSummary:
     warnings : list of str
         Prior-dominance and convergence warnings (also in ``summary.csv`` and on stdout).
     files : dict
-        Written files by kind ("summary", "netcdf", "getdist", "corner").
+        Written files by kind ("summary", "netcdf", "getdist", "corner", "trace").
     cl : float
         Credibility of the limits.
     """
@@ -212,34 +214,57 @@ def write_getdist(problem: Problem, thinned: np.ndarray, log_prob: np.ndarray, r
     return out
 
 
-def corner_figure(problem: Problem, thinned: np.ndarray, table: pd.DataFrame, cl: float):
-    """Corner plot of the thinned sample: labels with units; one-sided coordinates show the credible
-    upper limit from ``table`` (same sample) instead of a median +- error."""
-    import corner
-    from matplotlib.figure import Figure
+def header_metadata(problem: Problem, cl: float, method: str) -> dict[str, Any]:
+    """``# key: value`` lines of summary.csv: what the figures' labels state (convention, method, C.L.,
+    likelihood)."""
+    from .factory import ModelFactory, describe
 
-    ndim = thinned.shape[2]
-    fig = Figure(figsize=(2.6 * ndim + 1, 2.6 * ndim + 1))
-    fig = corner.corner(thinned.reshape(-1, ndim), labels=list(table["label"]), fig=fig,
-                        quantiles=None, show_titles=False)
-    axes = np.array(fig.axes).reshape(ndim, ndim)
-    pct = f"{100 * cl:g}"
-    for i, row in table.iterrows():
-        ax = axes[i, i]
-        if row["one_sided"]:
-            ax.axvline(row[f"upper_{pct}"], color="C3", ls="--")
-            title = f"< {row[f'upper_{pct}']:.3g} ({pct}% cred.)"
-        else:
-            ax.axvline(row["median"], color="k", ls=":")
-            title = (f"{row['median']:.3g} [{row[f'lower_{pct}']:.3g}, {row[f'upper_{pct}']:.3g}] "
-                     f"({100 * (2 * cl - 1):g}%)")
-        ax.set_title(title + (" !prior-dominated" if row["warning"] else ""), fontsize=8)
-    return fig
+    factory = problem.factory
+    convention = (dict(factory.kwargs).get("convention", "paper") if isinstance(factory, ModelFactory)
+                  else f"custom model {describe(factory)}")
+    like = problem.likelihood
+    return {"CL": f"{cl:.2f}", "convention": convention, "method": method,
+            "likelihood": getattr(like, "label", "") or getattr(like, "name", "") or type(like).__name__}
+
+
+def write_summary(problem: Problem, samples: np.ndarray, tau: np.ndarray, outdir: Path, *, cl: float,
+                  metadata: dict[str, Any], description: str) -> tuple[pd.DataFrame, list[str], dict[str, list[str]]]:
+    """Write ``posterior.nc`` and ``summary.csv`` of ``samples`` (steps, chains, ndim); returns the table,
+    the warnings and the files.  ``metadata`` becomes ``# key: value`` lines and netCDF attributes."""
+    from relicboost.io import atomic_path
+
+    table, notes, idata = summary_table(problem, samples, tau, cl)
+    idata.attrs.update({**{k: v if isinstance(v, (int, float)) else str(v) for k, v in metadata.items()}, "cl": cl,
+                        "units": str({n: parameters.coordinate_unit(n) for n in problem.names}),
+                        "priors": str(problem.priors_text())})
+    nc = outdir / "posterior.nc"
+    with atomic_path(nc) as tmp:
+        idata.to_netcdf(str(tmp))
+    csv = outdir / "summary.csv"
+    header = (f"# {description}; {100 * cl:g}% credible limits with ArviZ quantile MCSE; ESS bulk; split R-hat\n"
+              f"# prior-dominance check: lower flat-prior edge moved up by {PRIOR_EDGE_SHIFT:g}, "
+              "limit recomputed by truncation weights on the same samples\n"
+              + "".join(f"# {k}: {v}\n" for k, v in metadata.items()))
+    with atomic_path(csv) as tmp, open(tmp, "w", encoding="utf-8") as fh:
+        fh.write(header)
+        table.to_csv(fh, index=False, float_format="%.6g")
+    return table, notes, {"netcdf": [str(nc)], "summary": [str(csv)]}
+
+
+def report(notes: list[str], echo: bool) -> None:
+    """Issue the posterior warnings (and print them when ``echo``)."""
+    for msg in notes:
+        warnings.warn(msg, PriorDominatedWarning if "prior-dominated" in msg else PosteriorWarning, stacklevel=3)
+        if echo:
+            print(f"WARNING: {msg}")
 
 
 def write_posterior(problem: Problem, chain_path: str | Path, outdir: str | Path, *, cl: float = 0.90,
                     echo: bool = True) -> PosteriorSummary:
-    """Write ``posterior.nc`` (ArviZ), GetDist chains, ``summary.csv`` and ``corner.png/.pdf``.
+    """Write ``posterior.nc`` (ArviZ), GetDist chains, ``summary.csv``, ``corner`` and ``trace`` (PNG + PDF).
+
+    The figures are drawn from ``summary.csv`` and the chain file, as ``relicboost plot`` redraws
+    them (:mod:`relicboost.inference.posterior_figures`).
 
     Parameters
     ----------
@@ -254,9 +279,7 @@ def write_posterior(problem: Problem, chain_path: str | Path, outdir: str | Path
     echo : bool
         Print the warnings on stdout (they are also issued as :class:`PriorDominatedWarning`).
     """
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-
-    from relicboost.io import atomic_path
+    from .posterior_figures import draw_posterior_figures
 
     if not 0.5 < cl < 1.0:
         raise ValueError(f"cl must be in (0.5, 1), got {cl}")
@@ -264,36 +287,15 @@ def write_posterior(problem: Problem, chain_path: str | Path, outdir: str | Path
     outdir.mkdir(parents=True, exist_ok=True)
     thinned, burn, thin, tau = thinned_samples(chain_path)
     log_prob = emcee.backends.HDFBackend(str(chain_path), read_only=True).get_log_prob()[burn::thin]
-    table, notes, idata = summary_table(problem, thinned, tau, cl)
-    idata.attrs.update({"cl": cl, "burn_in": burn, "thin": thin, "chain": str(chain_path),
-                        "units": str({n: parameters.coordinate_unit(n) for n in problem.names}),
-                        "priors": str(problem.priors_text())})
-    files: dict[str, list[str]] = {}
-    nc = outdir / "posterior.nc"
-    with atomic_path(nc) as tmp:
-        idata.to_netcdf(str(tmp))
-    files["netcdf"] = [str(nc)]
+    meta = {**header_metadata(problem, cl, EMCEE_METHOD), "burn_in": burn, "thin": thin,
+            "chain": Path(chain_path).name}
+    table, notes, files = write_summary(
+        problem, thinned, tau, outdir, cl=cl, metadata=meta,
+        description=f"posterior summary of {Path(chain_path).name}: burn-in {burn} steps, thin {thin}; tau in steps")
     (outdir / "getdist").mkdir(exist_ok=True)
     files["getdist"] = [str(p) for p in write_getdist(problem, thinned, log_prob, outdir / "getdist" / "chain")]
-    csv = outdir / "summary.csv"
-    header = (f"# posterior summary of {Path(chain_path).name}: burn-in {burn} steps, thin {thin}; "
-              f"{100 * cl:g}% credible limits with ArviZ quantile MCSE; ESS bulk; split R-hat; tau in steps\n"
-              f"# prior-dominance check: lower flat-prior edge moved up by {PRIOR_EDGE_SHIFT:g}, "
-              "limit recomputed by truncation weights on the same samples\n")
-    with atomic_path(csv) as tmp, open(tmp, "w", encoding="utf-8") as fh:
-        fh.write(header)
-        table.to_csv(fh, index=False, float_format="%.6g")
-    files["summary"] = [str(csv)]
-    fig = corner_figure(problem, thinned, table, cl)
-    FigureCanvasAgg(fig)
-    files["corner"] = []
-    for ext in ("png", "pdf"):
-        path = outdir / f"corner.{ext}"
-        with atomic_path(path) as tmp:
-            fig.savefig(tmp, format=ext, dpi=120, bbox_inches="tight")
-        files["corner"].append(str(path))
-    for msg in notes:
-        warnings.warn(msg, PriorDominatedWarning if "prior-dominated" in msg else PosteriorWarning, stacklevel=2)
-        if echo:
-            print(f"WARNING: {msg}")
+    figures = [str(p) for p in draw_posterior_figures(outdir, chain_path)]
+    files["corner"] = [p for p in figures if Path(p).stem == "corner"]
+    files["trace"] = [p for p in figures if Path(p).stem == "trace"]
+    report(notes, echo)
     return PosteriorSummary(table, notes, files, cl)

@@ -30,6 +30,7 @@ from .rundir import (
     RunLock,
     check_outdir,
     read_result,
+    relist_files,
     staged_run,
     verify_run,
 )
@@ -55,6 +56,7 @@ __all__ = [
     "provenance",
     "read_result",
     "read_table_csv",
+    "relist_files",
     "sha256_file",
     "split_unit",
     "staged_run",

@@ -94,12 +94,17 @@ def atomic_write_csv(path: str | os.PathLike, frame: pd.DataFrame, header_lines:
 def atomic_savefig(fig: Figure, path: str | os.PathLike, dpi: int = 150) -> Path:
     """Save a matplotlib figure atomically (format from the suffix), without a creation date.
 
-    Works with a bare :class:`matplotlib.figure.Figure` (no pyplot, no backend selection).
+    Works with a bare :class:`matplotlib.figure.Figure` (no pyplot, no backend selection).  The
+    figure's label footnote (:func:`relicboost.io.figure_labels.label_figure`) is written into the
+    file metadata as well.
     """
+    from .figure_labels import label_metadata
+
     path = Path(path)
     fmt = path.suffix.lstrip(".") or "png"
+    metadata = {**REPRODUCIBLE_METADATA.get(fmt, {}), **label_metadata(fig, fmt)}
     with atomic_path(path) as tmp:
-        fig.savefig(tmp, format=fmt, dpi=dpi, bbox_inches="tight", metadata=REPRODUCIBLE_METADATA.get(fmt))
+        fig.savefig(tmp, format=fmt, dpi=dpi, bbox_inches="tight", metadata=metadata)
     return path
 
 

@@ -215,7 +215,8 @@ class RunDirectory:
             os.replace(folder, target)
         return self._done(target)
 
-    def file_hashes(self, root: Path, names: Sequence[str]) -> dict[str, str]:
+    @staticmethod
+    def file_hashes(root: Path, names: Sequence[str]) -> dict[str, str]:
         """Relative path -> SHA-256 of the files ``names`` (folders recursively) under ``root``."""
         files: dict[str, str] = {}
         for name in names:
@@ -291,6 +292,22 @@ def read_result(path: str | os.PathLike) -> dict[str, Any]:
     except (OSError, ValueError) as exc:
         raise RunDirectoryError(f"--run {path}: no readable {RESULT_NAME} (incomplete or not a run "
                                 "directory); rerun the command with --force") from exc
+
+
+def relist_files(path: str | os.PathLike, names: Sequence[str], record: Mapping | None = None) -> Path:
+    """Re-hash the files ``names`` of a complete run directory in its ``result.json``.
+
+    For files redrawn from the run's own files (``relicboost plot``); hold the directory's
+    :class:`RunLock`.  ``record`` (what redrew them) is stored under ``"redrawn"``.
+    """
+    path = Path(path)
+    doc = read_result(path)
+    files = dict(doc.get("files", {}))
+    files.update(RunDirectory.file_hashes(path, names))
+    doc["files"] = dict(sorted(files.items()))
+    if record is not None:
+        doc["redrawn"] = to_builtin(record)
+    return atomic_write_text(path / RESULT_NAME, json.dumps(doc, indent=2, allow_nan=False) + "\n")
 
 
 def verify_run(path: str | os.PathLike) -> dict[str, Any]:

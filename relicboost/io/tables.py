@@ -90,9 +90,8 @@ def _meta_value(text: str) -> object:
         return text
 
 
-def read_table_csv(path: str | Path) -> pd.DataFrame:
-    """Read a table written by :func:`table_csv`; ``# key: value`` lines go into ``attrs``."""
-    path = Path(path)
+def read_table_header(path: str | Path) -> dict[str, object]:
+    """The ``# key: value`` lines above a CSV table (numbers as floats)."""
     attrs: dict[str, object] = {}
     with open(path, encoding="utf-8") as fh:
         for line in fh:
@@ -101,6 +100,11 @@ def read_table_csv(path: str | Path) -> pd.DataFrame:
             m = _META_RE.match(line.strip())
             if m:
                 attrs[m["key"]] = _meta_value(m["value"].strip())
+    return attrs
+
+
+def read_table_csv(path: str | Path) -> pd.DataFrame:
+    """Read a table written by :func:`table_csv`; ``# key: value`` lines go into ``attrs``."""
     frame = pd.read_csv(path, comment="#")
-    frame.attrs.update(attrs)
+    frame.attrs.update(read_table_header(path))
     return frame

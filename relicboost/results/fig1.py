@@ -26,6 +26,7 @@ from matplotlib.figure import Figure
 from relicboost.data import load_table
 from relicboost.inference.contours import PAPER_LAM_VALUES, lam_isocontours
 from relicboost.io import RunDirectory
+from relicboost.io.figure_labels import figure_label, label_figure
 from relicboost.physics.interactions import MEDIATORS, heavy_mediator_min_mass_MeV
 
 #: Line colours named in the paper's figure captions (Figs. 2-6) for the four lam values.
@@ -105,6 +106,9 @@ def make_fig1(
         ax.grid(True, which="major", alpha=0.3)
     axes[1].legend(fontsize=7, loc="lower right")
     fig.tight_layout()
+    label_figure(fig, figure_label(
+        "paper (heavy-mediator mapping lam = G_X^2 m_nu, Eq. II.5)", method="published (NEMO-3 limit as published)",
+        statistic="none computed here (published limit on <g_ee>, weakest matrix element)", cl=0.90))
 
     run = RunDirectory(outdir)
     files = run.save_figure(fig, "fig1")

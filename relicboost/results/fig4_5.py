@@ -18,6 +18,7 @@ from matplotlib.figure import Figure
 
 from relicboost import Model, cevns
 from relicboost.io import atomic_savefig, atomic_write_csv
+from relicboost.io.figure_labels import figure_label, label_figure
 from relicboost.results.fig1 import PAPER_COLOURS
 
 LAMS = (1e-9, 1e-10, 1e-11, 1e-12)
@@ -40,7 +41,7 @@ def _curves(x_keV: np.ndarray, kind: str, model: Model) -> pd.DataFrame:
     return pd.DataFrame(cols)
 
 
-def _plot(df: pd.DataFrame, kind: str, path_stem: Path) -> list[Path]:
+def _plot(df: pd.DataFrame, kind: str, path_stem: Path, convention: str) -> list[Path]:
     x = df.iloc[:, 0].to_numpy()
     fig = Figure(figsize=(5.6, 4.2))
     ax = fig.subplots()
@@ -58,6 +59,7 @@ def _plot(df: pd.DataFrame, kind: str, path_stem: Path) -> list[Path]:
     ax.set_xlim(x[0], x[-1])
     ax.set_title("CEvNS on natural Pb (paper preset)", fontsize=9)
     ax.legend(fontsize=7, loc="upper right")
+    label_figure(fig, figure_label(convention, note="CEvNS spectra, no limit"))
     return [atomic_savefig(fig, path_stem.with_suffix(s)) for s in (".png", ".pdf")]
 
 
@@ -86,7 +88,7 @@ def make_fig4_5(outdir: Path, model: Model | None = None, n_points: int = 120) -
     files: list[Path] = []
     for name, kind in (("fig4", "rate"), ("fig5", "counts")):
         df = _curves(x, kind, model)
-        files += _plot(df, kind, outdir / name)
+        files += _plot(df, kind, outdir / name, model.convention)
         files.append(atomic_write_csv(outdir / f"{name}.csv", df, [
             f"Das, Perez-Gonzalez, Sen 2022 Fig. {name[-1]} reproduction (relicboost): CEvNS on natural lead",
             "boosted: paper preset, 3 flavour channels; DSNB band: (T_nuebar, T_nux) = (6, 7)-(7, 10) MeV, lam = 0",

@@ -30,6 +30,7 @@ from scipy.special import expit
 from relicboost import Model, cevns
 from relicboost.data import register_reference
 from relicboost.io import atomic_savefig, atomic_write_csv
+from relicboost.io.figure_labels import figure_label, label_figure
 from relicboost.physics import backgrounds
 from relicboost.physics.relic import T_CNB_K
 from relicboost.physics.units import C_CM_S, EV_MEV, HBARC_MEV_CM, kelvin_to_mev
@@ -114,6 +115,7 @@ def make_fig6(outdir: Path, model: Model | None = None, m_nu_eV: float = 0.05) -
     ax.set_ylim(ymin, 1e16)
     ax.set_title("Fig. 6 -- not shown: " + NOT_SHOWN.replace(": ", ":\n", 1), fontsize=7)
     ax.legend(fontsize=6, loc="center left", bbox_to_anchor=(0.22, 0.45))
+    label_figure(fig, figure_label(model.convention, note="fluxes, no limit"))
     files = [atomic_savefig(fig, outdir / f"fig6{s}") for s in (".png", ".pdf")]
     files.append(atomic_write_csv(outdir / "fig6.csv", pd.concat(frames, ignore_index=True), [
         "Das, Perez-Gonzalez, Sen 2022 Fig. 6 reproduction (relicboost): E dPhi/dE vs momentum",

@@ -23,6 +23,7 @@ import pandas as pd
 
 from relicboost.inference.forecast import AT_BOUNDARY, NULL_TEXT, build_detector, forecast
 from relicboost.io import atomic_savefig, atomic_write_csv
+from relicboost.io.figure_labels import figure_label, label_figure
 
 #: (detector, years) of the forecast table (the exposures named in issue 12, plus Hyper-K without Gd).
 CASES: tuple[tuple[str, float], ...] = (("skgd", 10.0), ("juno", 20.0), ("hyperk", 10.0), ("hyperk_gd", 10.0),
@@ -116,6 +117,9 @@ def _band_figure(table: pd.DataFrame):
     ax.set_title("median (dot), $\\pm1\\sigma$ (green), $\\pm2\\sigma$ (yellow); null: standard DSNB + backgrounds\n"
                  "statistic: Poisson deviance of the full prediction vs Asimov null data; nuisances fixed",
                  fontsize=8)
+    label_figure(fig, figure_label(
+        "paper and consistent (one row each)", method="CLs+b (one-sided Asimov exclusion)",
+        statistic="q_mu = Poisson deviance of the full prediction vs the null Asimov data; nuisances fixed", cl=0.90))
     return fig
 
 
@@ -142,6 +146,7 @@ def _spectra_figure():
             ax.set_ylabel(f"events / {det.edges_MeV[1] - det.edges_MeV[0]:g} MeV")
             ax.legend(fontsize=6)
     fig.tight_layout()
+    label_figure(fig, figure_label("paper and consistent (one column each)", note="expected spectra, no limit"))
     return fig
 
 

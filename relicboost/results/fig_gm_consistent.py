@@ -25,6 +25,7 @@ import numpy as np
 from relicboost.inference.gm_scan import SCAN_MODEL_OPTIONS, GMScanSpec, format_table
 from relicboost.inference.gm_scan_engine import scan_frame
 from relicboost.io import atomic_savefig, atomic_write_text
+from relicboost.io.figure_labels import figure_label, label_figure
 from relicboost.physics.detection import SK_THRESHOLD_MEV
 
 M_NU_EV: float = 0.05
@@ -95,5 +96,6 @@ def make_gm_consistent(outdir: Path, progress: bool = True, n_g: int = 20, n_M: 
         ax.set_title(f"{med}, m_nu = {M_NU_EV} eV, T = 6.6/7/10 MeV, {n_g} x {n_M} points", fontsize=8)
         ax.legend(fontsize=6, loc="lower right")
     fig.suptitle(LABEL, fontsize=8)
+    label_figure(fig, figure_label("consistent", note="flux ratio map, no limit"))
     return [atomic_savefig(fig, outdir / "gm_consistent.png"), atomic_savefig(fig, outdir / "gm_consistent.pdf"),
             *written]

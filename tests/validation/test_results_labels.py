@@ -1,16 +1,23 @@
-"""Issue 13: every shipped limit, exclusion and forecast table states its method, test statistic and C.L.
+"""Issue 13: every shipped limit, exclusion and forecast table and figure states its method, test statistic
+and C.L.; every figure states its convention.
 
-Scans the committed ``results/`` folder (written by ``relicboost reproduce``) and the HEPData tables
-in it; a table added to ``reproduce`` without these labels makes this test fail.
+Scans the committed ``results/`` folder (written by ``relicboost reproduce``; set ``RELICBOOST_RESULTS`` to
+scan another output folder of ``relicboost reproduce --outdir``) and the HEPData tables in it; a table or
+figure added to ``reproduce`` without these labels makes this test fail.  Figures are checked through their
+file metadata (PNG ``Description``, PDF ``Subject``), which :func:`relicboost.io.figure_labels.label_figure`
+fills with the text of the figure's visible label footnote.
 """
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
 import pytest
 
-RESULTS = Path(__file__).resolve().parents[2] / "results"
+from relicboost.io.figure_labels import read_figure_label
+
+RESULTS = Path(os.environ.get("RELICBOOST_RESULTS") or Path(__file__).resolve().parents[2] / "results")
 #: Tables that quote a limit, an exclusion or a forecast.
 LABELLED = re.compile(r"(limit|exclusion|forecast|contour|paper_numbers|fig3|sk_window_fluxes)")
 TABLES = sorted(p for p in RESULTS.glob("*.csv") if LABELLED.search(p.name))
@@ -42,3 +49,26 @@ def test_hepdata_tables_state_the_confidence_level():
             continue
         text = t.read_text(encoding="utf-8")
         assert "CL" in text or "C.L." in text, t.name
+
+
+FIGURES = sorted([*RESULTS.glob("*.png"), *RESULTS.glob("*.pdf")])
+#: Figures that draw a limit, an exclusion or an expected band (published or computed).
+LIMIT_FIGURES = {"fig1", "fig2_flux_vs_energy", "fig3_sk_window_vs_lam", "detector_forecasts", "mediator_exclusion",
+                 "conventions_sk_window", "conventions_gM"}
+
+
+def test_results_folder_has_the_limit_figures():
+    names = {p.name for p in FIGURES}
+    missing = sorted(f"{stem}.{ext}" for stem in LIMIT_FIGURES for ext in ("png", "pdf")
+                     if f"{stem}.{ext}" not in names)
+    assert not missing, f"limit figures missing from {RESULTS}: {missing}"
+
+
+@pytest.mark.parametrize("path", FIGURES, ids=lambda p: p.name)
+def test_figure_states_convention_and_for_a_limit_method_statistic_and_cl(path):
+    label = read_figure_label(path)
+    assert label, f"{path.name}: no label in the file metadata (relicboost.io.figure_labels.label_figure)"
+    assert re.search(r"(^|; )convention: \S", label), f"{path.name}: no convention in {label!r}"
+    if path.stem in LIMIT_FIGURES or re.search(r"method: |C\.L\.: ", label):
+        for key in ("method", "statistic", "C.L."):
+            assert re.search(rf"(^|; ){re.escape(key)}: \S", label), f"{path.name}: no {key} in {label!r}"
