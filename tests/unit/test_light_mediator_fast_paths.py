@@ -7,21 +7,20 @@ import pytest
 from relicboost.physics.cosmology import Cosmology
 from relicboost.physics.light_mediator import light_channel_steps
 from relicboost.physics.light_mediator.fast_kernels import fast_light_channel_steps
-from relicboost.physics.light_mediator.mass_transport import _block_back_substitution
+from relicboost.physics.light_mediator.mass_solve import block_solve
 from relicboost.physics.light_mediator.models import ParticleModel
 from relicboost.physics.transport_grid import build_transport_grid
 
 
-def test_block_back_substitution_solves_block_triangular_system():
+def test_block_solve_solves_block_triangular_system():
     rng = np.random.default_rng(7)
-    n, n_ch = 30, 3
-    P = np.zeros((n_ch * n, n_ch * n))
-    for a in range(n_ch):
-        for c in range(n_ch):
-            P[c * n:(c + 1) * n, a * n:(a + 1) * n] = np.triu(rng.random((n, n))) * 0.1
-    r = rng.random(n_ch * n)
-    x = _block_back_substitution(P, r, n_ch)
-    np.testing.assert_allclose(x, np.linalg.solve(np.eye(n_ch * n) - P, r), rtol=1e-12)
+    n = 30
+    G = rng.random((n, 3, n, 3)) * (np.arange(n)[:, None, None, None] <= np.arange(n)[None, None, :, None])
+    p, r = rng.random(3 * n) * 0.1, rng.random(3 * n)   # energy-major: index k * 3 + channel, G zero for j < k
+    M = G.reshape(3 * n, 3 * n)
+    x = block_solve(G, p, r)
+    np.testing.assert_allclose(x, np.linalg.solve(np.eye(3 * n) - p[:, None] * (M - np.diag(np.diag(M))), r),
+                               rtol=1e-12)
 
 
 @pytest.mark.parametrize("name, g, M", [("vector", 1e-2, 1.0), ("complex-scalar", 1e-6, 1e-5)])
