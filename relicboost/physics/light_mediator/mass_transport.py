@@ -145,7 +145,7 @@ def mass_channel_steps(tgrid, g: float, M_MeV: float, model: ParticleModel, mass
         base = lam_ref * tgrid.kappa_mid[step] * e * (np.exp(uhi) - np.exp(ulo))
         umid = 0.5 * (ulo + uhi)
         loss = np.zeros((3, n))
-        loss_res = np.zeros((3, n))
+        loss_nonres = np.zeros((3, n))  # summed apart (not loss - resonant part: it cancels where opaque)
         used = [(i, b) for i, t in enumerate(terms) for b in range(3)
                 if np.any(t.own[b]) or np.any(t.part[b])]
         X = np.empty((2, len(used), n, n))
@@ -174,12 +174,12 @@ def mass_channel_steps(tgrid, g: float, M_MeV: float, model: ParticleModel, mass
             w_own[k], w_part[k] = t.own[b], t.part[b]
             rate = w * t.integral(x, B, R)
             loss += t.rate[b][:, None] * rate[None, :]
-            if resonant[i]:
-                loss_res += t.rate[b][:, None] * rate[None, :]
+            if not resonant[i]:
+                loss_nonres += t.rate[b][:, None] * rate[None, :]
         Gb = np.empty((n, 3, n, 3))
         Go = np.empty((n, 3, n, 3))
         assemble(X, w_own, w_part, wb, Gb, Go)
-        yield loss, Gb, Go, _crossing(e, masses, M_MeV, res_rate, gam, ulo, uhi, momenta), loss - loss_res
+        yield loss, Gb, Go, _crossing(e, masses, M_MeV, res_rate, gam, ulo, uhi, momenta), loss_nonres
 
 
 def _crossing(e, masses, M_MeV, res_rate, gam, ulo, uhi, momenta) -> np.ndarray:
