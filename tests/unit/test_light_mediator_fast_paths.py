@@ -14,13 +14,15 @@ from relicboost.physics.transport_grid import build_transport_grid
 
 def test_block_solve_solves_block_triangular_system():
     rng = np.random.default_rng(7)
-    n = 30
-    G = rng.random((n, 3, n, 3)) * (np.arange(n)[:, None, None, None] <= np.arange(n)[None, None, :, None])
-    p, r = rng.random(3 * n) * 0.1, rng.random(3 * n)   # energy-major: index k * 3 + channel, G zero for j < k
-    M = G.reshape(3 * n, 3 * n)
-    x = block_solve(G, p, r)
-    np.testing.assert_allclose(x, np.linalg.solve(np.eye(3 * n) - p[:, None] * (M - np.diag(np.diag(M))), r),
-                               rtol=1e-12)
+    n = 70
+    # H[a, j, c, k]: products in node k of channel c per scattering at node j of channel a, zero for k > j
+    H = rng.random((3, n, 3, n)) * (np.arange(n)[None, :, None, None] >= np.arange(n)[None, None, None, :])
+    p, r = rng.random(3 * n) * 0.1, rng.random(3 * n)   # channel-major
+    G = H.reshape(3 * n, 3 * n).T
+    for chunk in (7, 32, 100):
+        x = block_solve(H, p, r, chunk)
+        np.testing.assert_allclose(x, np.linalg.solve(np.eye(3 * n) - p[:, None] * (G - np.diag(np.diag(G))), r),
+                                   rtol=1e-12)
 
 
 @pytest.mark.parametrize("name, g, M", [("vector", 1e-2, 1.0), ("complex-scalar", 1e-6, 1e-5)])

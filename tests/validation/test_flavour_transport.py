@@ -60,22 +60,22 @@ def test_ii_number_and_energy_balance(solver, name, couplings):
     e, w, n = tg.energy, tg.width, tg.energy.size
     pm = ParticleModel(name, couplings=couplings)
     G = pm.mass_basis_couplings(pmns("normal"))
-    W, E = np.repeat(w, 3), np.repeat(e, 3)                                  # energy-major (k, channel)
-    for i, (loss, Gb, Go, *_) in enumerate(mt.mass_channel_steps(tg, 1e-4, 1.5e-3, pm, MASSES,
+    for i, (loss, Hb, Ho, *_) in enumerate(mt.mass_channel_steps(tg, 1e-4, 1.5e-3, pm, MASSES,
                                                                  coupling_matrix=G)):
         if i % 7:
             continue
-        scat = loss.T.ravel() * W
-        Mb, Mo = Gb.reshape(3 * n, 3 * n), Go.reshape(3 * n, 3 * n)
-        ok = (scat > 1e-12 * scat.max()) & (E > 100 * e[0])
-        prod = (W[:, None] * Mb).sum(0)[ok] / scat[ok]
-        energy = ((W * E)[:, None] * Mb).sum(0)[ok] / (E[ok] * scat[ok])
-        own = (W[:, None] * Mo).sum(0)[ok] / scat[ok]
+        scat = loss * w[None, :]                                              # [a, j]
+        prod, own = ((H * w[None, None, None, :]).sum((2, 3)) for H in (Hb, Ho))   # H[a, j, c, k]
+        energy = (Hb * (w * e)[None, None, None, :]).sum((2, 3)) / e[None, :]
+        ok = (scat > 1e-12 * scat.max()) & (e > 100 * e[0])[None, :]
+        assert np.any(ok)
         # two products per scattering, one on the beam line (tabulated deposits: exact to ~1e-4; what is missing
         # fell below the grid floor)
-        np.testing.assert_allclose(prod, 2.0, atol=5e-2)
-        assert np.all(prod <= 2 + 2e-4) and np.all(energy <= 1 + 2e-4) and np.all(energy >= 1 - 2e-2)
-        np.testing.assert_allclose(own, 1.0, atol=5e-2)
+        np.testing.assert_allclose(prod[ok] / scat[ok], 2.0, atol=5e-2)
+        assert np.all(prod[ok] / scat[ok] <= 2 + 2e-4)
+        assert np.all(energy[ok] / scat[ok] <= 1 + 2e-4) and np.all(energy[ok] / scat[ok] >= 1 - 2e-2)
+        np.testing.assert_allclose(own[ok] / scat[ok], 1.0, atol=5e-2)
+    assert n == e.size
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -99,7 +99,7 @@ def test_iii_one_mass_state_coupled_is_restricted_universal_transport(solver, na
     for gen, red in zip(general, mt.mass_channel_steps(*args, coupling_matrix=G)):
         loss, Gb = gen[0], gen[1]
         assert np.all(loss[[0, 2]] == 0.0)
-        assert np.all(Gb[:, [0, 2]] == 0.0) and np.all(Gb[:, :, :, [0, 2]] == 0.0)
+        assert np.all(Gb[[0, 2]] == 0.0) and np.all(Gb[:, :, [0, 2]] == 0.0)
         for u, v in zip(red, gen):
             np.testing.assert_allclose(v, u, rtol=1e-10, atol=1e-12 * np.nanmax(np.abs(u), initial=0.0))
 

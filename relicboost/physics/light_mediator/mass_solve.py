@@ -1,16 +1,16 @@
-"""Kernels and step solver of the three-mass transport in energy-major layout (index k * 3 + channel).
+"""Kernels and step solver of the three-mass transport (channel-major, energy only goes down).
 
-Products only move down in energy, so with the energy node as the outer index the coupled
-three-channel kernel is block upper triangular with 3 x 3 blocks.  Per redshift step:
+Kernels are stored as H[a, j, c, k]: products in node k of channel c per scattering in node j of channel a,
+times Delta_j / Delta_k (zero for k > j).  Per redshift step:
 
 1. per routed term and relic mass, the deposits per offset (beam-line product and both products) are read
-   from the per-grid tables of :mod:`.fast_kernels` (rows i_0 + 4 j of one table slot, a strided view) and
-   scaled by the per-node coefficient (:func:`slot_deposits`);
-2. the flavour routing of :mod:`.flavour_routing` combines them into the nine (receiving channel, beam
-   channel) blocks with one matrix product (:func:`assemble`), still per offset;
-3. the offsets are re-indexed to nodes directly into the energy-major (n, 3, n, 3) kernel;
-4. the conservative step (:func:`coupled_step`) scales each 3 x 3 block row by the inverse of its diagonal
-   block (batched) and solves one unit upper-triangular system (LAPACK).
+   from the per-grid tables of :mod:`.fast_kernels` (rows i_0 + 4 j of the term's table slots, a strided
+   view, one batched product; :func:`deposits`) and re-indexed from offsets to nodes (:func:`node_matrices`);
+2. the flavour routing of :mod:`.flavour_routing` combines the terms into the nine (beam channel, receiving
+   channel) blocks with one matrix product (:func:`assemble`);
+3. the conservative step (:func:`coupled_step`) solves the block upper-triangular system from the highest
+   energy down in chunks of nodes: a small dense solve per chunk and one product updating the nodes below
+   (:func:`block_solve`), without re-ordering the kernel.
 """
 from __future__ import annotations
 
@@ -18,10 +18,11 @@ from functools import lru_cache
 
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
-from scipy.linalg import solve_triangular
 
-from .fast_kernels import SUBDIVISION, _tables, _upper
+from .fast_kernels import SUBDIVISION, _strided_deposits, _tables, _upper
 from .transport_kernels import _kernel
+
+CHUNK = 32  # nodes per dense block of the back substitution
 
 
 @lru_cache(maxsize=4)
@@ -35,60 +36,69 @@ def table(energy_bytes: bytes, kind: str, index: int) -> tuple[float, np.ndarray
     return _tables(energy_bytes, kind, index) if index < 3 else _component_table(energy_bytes, kind, index)
 
 
-def slot_deposits(energy_bytes: bytes, tab: tuple, x0: float, coef: dict[int, np.ndarray], out: np.ndarray) -> None:
-    """Write into ``out`` (2, n, n; a view of the (2, K, n, n) stack) the deposits per offset of a scattering at
-    node j (``out[t, j, n - 1 - d]`` into node j - d; t = 0 beam-line product, t = 1 both products) of the table
-    slots in ``coef`` (slot -> per-node coefficient), interpolated linearly in ln x (x at node 0: ``x0``)."""
+def deposits(energy_bytes: bytes, tab: tuple, x0: float, coef: dict[int, np.ndarray]) -> np.ndarray:
+    """V[j, t n + n - 1 - d]: deposit into node j - d per scattering at node j of the beam-line product (t = 0)
+    and of both products (t = 1), for the table slots in ``coef`` (slot -> per-node coefficient), interpolated
+    linearly in ln x between table rows (x at node 0: ``x0``; end values outside the table)."""
     lnx0, all_t, hi_t = tab
     K = _kernel(energy_bytes)
     n = K.n
     pos = (np.log(x0) - lnx0) / (K.h / SUBDIVISION)
     i0 = int(np.floor(pos))
-    view = out.transpose(1, 0, 2)                                  # [j, t, e]
-    view[...] = 0.0
     jj = np.arange(n)
-    cols = np.stack([n - 1 - jj, 2 * n - 1 - jj])                  # offset d = j of both halves
-    inside = 0 <= i0 and i0 + SUBDIVISION * (n - 1) + 1 < all_t.shape[0]
-    if inside:
+    if 0 <= i0 and i0 + SUBDIVISION * (n - 1) + 1 < all_t.shape[0]:
         fr = pos - i0
-        rows = [(i0, 1.0 - fr), (i0 + 1, fr)]
-    else:  # part of the grid outside the table: end values
+        if len(coef) > 1:
+            k = np.zeros((n, 3))
+            for slot, c in coef.items():
+                k[:, slot] = c
+            return _strided_deposits(all_t, hi_t, i0, np.concatenate([(1 - fr) * k, fr * k], axis=1))
+        (slot, c), = coef.items()
+        kk = np.stack([(1 - fr) * c, fr * c], axis=1)                                 # (n, 2 rows)
+        s0, s2 = all_t.strides[0], all_t.strides[2]
+        rows = as_strided(all_t[i0:, slot], shape=(n, 2, 2 * n), strides=(SUBDIVISION * s0, s0, s2), writeable=False)
+        V = np.matmul(kk[:, None, :], rows)[:, 0]
+        cols = np.stack([n - 1 - jj, 2 * n - 1 - jj])                               # offset d = j
+        hi = hi_t[i0 + SUBDIVISION * jj[None, :, None] + np.arange(2)[None, None, :], slot, cols[:, :, None]]
+        V[jj[None], cols] -= np.einsum("tjr,jr->tj", hi, kk)
+    else:
         r0 = np.clip(jj * SUBDIVISION + i0, 0, all_t.shape[0] - 2)
         frj = np.clip(jj * SUBDIVISION + pos - r0, 0.0, 1.0)
-    for slot, c in coef.items():
-        if inside:
-            for r, w in rows:
-                s0, s2 = all_t.strides[0], all_t.strides[2]
-                block = as_strided(all_t[r:, slot], shape=(n, 2, n), strides=(SUBDIVISION * s0, n * s2, s2),
-                                   writeable=False)
-                view += (c * w)[:, None, None] * block
-                out[:, jj, n - 1 - jj] -= (c * w)[None, :] * hi_t[r + SUBDIVISION * jj[None], slot, cols]
-        else:
+        cols = np.stack([n - 1 - jj, 2 * n - 1 - jj])
+        V = np.zeros((n, 2 * n))
+        for slot, c in coef.items():
             for r, w in ((r0, 1.0 - frj), (r0 + 1, frj)):
-                view += (c * w)[:, None, None] * all_t[r, slot].reshape(n, 2, n)
-                out[:, jj, n - 1 - jj] -= (c * w)[None, :] * hi_t[r[None], slot, cols]
-    out[:, 0] = 0.0                                                # node 0: all of it below the grid
+                V += (c * w)[:, None] * all_t[r, slot]
+                V[jj[None], cols] -= (c * w)[None, :] * hi_t[r[None], slot, cols]
+    V[0] = 0.0                                                     # node 0: all of it below the grid
+    return V
 
 
-def assemble(X: np.ndarray, w_own: np.ndarray, w_part: np.ndarray, width_bytes: bytes,
-             G_both: np.ndarray, G_own: np.ndarray) -> None:
-    """Route the deposits X (2, K, n, n) into the energy-major kernels G_both, G_own (n, 3, n, 3) [k, c, j, a].
-
-    ``w_own``, ``w_part`` (K, 3, 3) [term, a, c]: weight of the beam-line / relic-line product of term K from
-    beam channel a into channel c.  G[k, c, j, a] = (deposit of node j, channel a into node k, channel c)
-    x Delta_j / Delta_k.
-    """
-    _, K, n, _ = X.shape
-    wo, wp = w_own.reshape(K, 9), w_part.reshape(K, 9)
-    own = wo.T @ X[0].reshape(K, n * n)                             # (9, n^2)
-    both = np.concatenate([(wo - wp).T, wp.T], axis=1) @ X.reshape(2 * K, n * n)
+def node_matrices(V: np.ndarray, width_bytes: bytes, own: np.ndarray, both: np.ndarray) -> None:
+    """Write own[j, k], both[j, k] = V[j, t n + n - 1 - (j - k)] x Delta_j / Delta_k (zero for k > j)."""
+    n = V.shape[0]
+    s = V.itemsize
+    flat = np.ascontiguousarray(V).reshape(-1)
     upper = _upper(width_bytes)
-    s = own.itemsize
-    for src, dst in ((own, G_own), (both, G_both)):
-        for ac in range(9):
-            a, c = divmod(ac, 3)
-            W = as_strided(src[ac, n - 1:], shape=(n, n), strides=((n - 1) * s, s), writeable=False)   # [j, k]
-            np.multiply(W, upper, out=dst[:, c, :, a].T)
+    for t, out in ((0, own), (1, both)):
+        W = as_strided(flat[t * n + n - 1:], shape=(n, n), strides=((2 * n - 1) * s, s), writeable=False)
+        np.multiply(W, upper, out=out)
+
+
+def assemble(S: np.ndarray, w_own: np.ndarray, w_part: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Kernels (H_both, H_own), each (3, n, 3, n) [a, j, c, k], from the node matrices S (2, K, n, n) [own, both]
+    of K terms; ``w_own``, ``w_part`` (K, 3, 3) [term, a, c]: weight of the beam-line / relic-line product of
+    a term from beam channel a into channel c."""
+    _, K, n, _ = S.shape
+    wo, wp = w_own.reshape(K, 9), w_part.reshape(K, 9)
+    own = wo.T @ S[0].reshape(K, n * n)                             # (9, n^2) [a * 3 + c, (j, k)]
+    both = np.concatenate([wo - wp, wp]).T @ S.reshape(2 * K, n * n)
+    out = []
+    for src in (both, own):
+        H = np.empty((3, n, 3, n))
+        H.transpose(0, 2, 1, 3)[...] = src.reshape(3, 3, n, n)
+        out.append(H)
+    return out[0], out[1]
 
 
 def phi(A: np.ndarray) -> tuple:
@@ -102,30 +112,35 @@ def phi(A: np.ndarray) -> tuple:
     return np.exp(-A), p1, p2, p3
 
 
-def coupled_step(y, loss, G, q_old, q_new, du):
-    """Conservative step (products of a node = its exact scatterings in the step), energy-major vectors (3n,)
-    and kernel G (n, 3, n, 3); ``loss`` energy-major (3n,)."""
-    n = G.shape[0]
-    M = G.reshape(3 * n, 3 * n)
+def coupled_step(y, loss, H, q_old, q_new, du):
+    """Conservative step (products of a node = its exact scatterings in the step) for coupled channels:
+    channel-major vectors (3 n,), kernel H (3, n, 3, n) [a, j, c, k]."""
+    n = H.shape[1]
+    M = H.reshape(3 * n, 3 * n)                                     # M[(a, j), (c, k)] = G[(c, k), (a, j)]
     d = np.diagonal(M)
     ex, p1, p2, p3 = phi(np.maximum(loss - d, 0.0))
     r = p1 * y + du * ((p2 - p3) * q_old + p3 * q_new)
-    ybar = block_solve(G, p2, r)
-    return ex * y + du * ((p1 - p2) * q_old + p2 * q_new) + p1 * (M @ ybar - d * ybar)
+    ybar = block_solve(H, p2, r)
+    return ex * y + du * ((p1 - p2) * q_old + p2 * q_new) + p1 * (ybar @ M - d * ybar)
 
 
-def block_solve(G: np.ndarray, p: np.ndarray, r: np.ndarray) -> np.ndarray:
-    """Solve (1 - p (G - diag G)) x = r for an energy-major kernel G (n, 3, n, 3), zero for j < k.
+def block_solve(H: np.ndarray, p: np.ndarray, r: np.ndarray, chunk: int = CHUNK) -> np.ndarray:
+    """Solve (1 - p (G - diag G)) x = r, G[(c, k), (a, j)] = H[a, j, c, k] zero for k > j (channel-major x, r).
 
-    Each block row k is multiplied by D_k^-1, D_k = 1 - p_k (G_kk - diag): a unit upper-triangular system.
+    Back substitution from the highest energy down in chunks of ``chunk`` nodes: a dense solve of the chunk's
+    (3 m x 3 m) system, then the products of the chunk are added to the right-hand side of the nodes below.
     """
-    n = G.shape[0]
-    nodes = np.arange(n)
-    pk = p.reshape(n, 3)
-    Bk = G[nodes, :, nodes, :].copy()                              # (n, 3, 3) [c, a]
-    Bk[:, [0, 1, 2], [0, 1, 2]] = 0.0
-    Dinv = np.linalg.inv(np.eye(3) - pk[:, :, None] * Bk)
-    U = np.matmul(-Dinv * pk[:, None, :], G.reshape(n, 3, 3 * n))  # -(D^-1 p) G, rows of node k
-    U.reshape(n, 3, n, 3)[nodes, :, nodes, :] = 0.0
-    rhs = np.matmul(Dinv, r.reshape(n, 3, 1)).ravel()
-    return solve_triangular(U.reshape(3 * n, 3 * n), rhs, lower=False, unit_diagonal=True, check_finite=False)
+    n = H.shape[1]
+    x = np.empty((3, n))
+    rhs = r.reshape(3, n).copy()
+    pc = p.reshape(3, n)
+    for k1 in range(n, 0, -chunk):
+        k0 = max(k1 - chunk, 0)
+        m = k1 - k0
+        G = H[:, k0:k1, :, k0:k1].transpose(2, 3, 0, 1).reshape(3 * m, 3 * m)
+        np.fill_diagonal(G, 0.0)
+        A = np.eye(3 * m) - pc[:, k0:k1].reshape(-1, 1) * G
+        x[:, k0:k1] = np.linalg.solve(A, rhs[:, k0:k1].ravel()).reshape(3, m)
+        if k0:
+            rhs[:, :k0] += pc[:, :k0] * np.tensordot(x[:, k0:k1], H[:, k0:k1, :, :k0], axes=([0, 1], [0, 1]))
+    return x.ravel()

@@ -33,7 +33,7 @@ from ..transport import etd2_step
 from ..units import EV_MEV
 from .cross_sections import F_HEAVY, _moments, _real_scalar_moments
 from .flavour_routing import component_shapes, routed_terms
-from .mass_solve import assemble, coupled_step, slot_deposits, table
+from .mass_solve import assemble, coupled_step, deposits, node_matrices, table
 from .models import ParticleModel
 from .transport_kernels import _kernel, _step_resonance
 
@@ -121,8 +121,8 @@ def checked_coupling_matrix(G, kind: str) -> np.ndarray:
 
 def mass_channel_steps(tgrid, g: float, M_MeV: float, model: ParticleModel, masses_eV, momenta: str = "rest",
                        coupling_matrix: np.ndarray | None = None):
-    """Per-step (loss (3, n), gain_both, gain_own (n, 3, n, 3) [k, c, j, a], crossing (3, n), loss_nonres (3, n))
-    in time order.  ``gain[k, c, j, a]``: products in node k of channel c per scattering in node j of channel a,
+    """Per-step (loss (3, n), gain_both, gain_own (3, n, 3, n) [a, j, c, k], crossing (3, n), loss_nonres (3, n))
+    in time order.  ``gain[a, j, c, k]``: products in node k of channel c per scattering in node j of channel a,
     times Delta_j / Delta_k.  ``coupling_matrix``: mass-basis G relative to g (:mod:`.flavour_routing`); None:
     universal couplings (the parts of :func:`shape_parts`).  ``crossing``: time fraction of the step at which node
     k of channel a crosses a narrow s-channel resonance (Gamma/M below a tenth of the step's sweep; relics at rest;
@@ -148,7 +148,7 @@ def mass_channel_steps(tgrid, g: float, M_MeV: float, model: ParticleModel, mass
         loss_nonres = np.zeros((3, n))  # summed apart (not loss - resonant part: it cancels where opaque)
         used = [(i, b) for i, t in enumerate(terms) for b in range(3)
                 if np.any(t.own[b]) or np.any(t.part[b])]
-        X = np.empty((2, len(used), n, n))
+        S = np.empty((2, len(used), n, n))
         w_own = np.zeros((len(used), 3, 3))
         w_part = np.zeros((len(used), 3, 3))
         states = _relic_states(masses, momenta, umid)
@@ -165,21 +165,20 @@ def mass_channel_steps(tgrid, g: float, M_MeV: float, model: ParticleModel, mass
                 per_mass[b] = (x, (wr * Bn).sum(0), (wr * Rn).sum(0), wsum)
         for k, (i, b) in enumerate(used):
             if b not in per_mass:
-                X[:, k] = 0.0
+                S[:, k] = 0.0
                 continue
             t, (x, B, R, wsum) = terms[i], per_mass[b]
             w = base * wsum
             factors = {"1": w, "B": w * B, "R": w * R}
-            slot_deposits(eb, tabs[i], float(x[0]), {slot: factors[f] for slot, f in t.slots}, X[:, k])
+            V = deposits(eb, tabs[i], float(x[0]), {slot: factors[f] for slot, f in t.slots})
+            node_matrices(V, wb, S[0, k], S[1, k])
             w_own[k], w_part[k] = t.own[b], t.part[b]
             rate = w * t.integral(x, B, R)
             loss += t.rate[b][:, None] * rate[None, :]
             if not resonant[i]:
                 loss_nonres += t.rate[b][:, None] * rate[None, :]
-        Gb = np.empty((n, 3, n, 3))
-        Go = np.empty((n, 3, n, 3))
-        assemble(X, w_own, w_part, wb, Gb, Go)
-        yield loss, Gb, Go, _crossing(e, masses, M_MeV, res_rate, gam, ulo, uhi, momenta), loss_nonres
+        Hb, Ho = assemble(S, w_own, w_part)
+        yield loss, Hb, Ho, _crossing(e, masses, M_MeV, res_rate, gam, ulo, uhi, momenta), loss_nonres
 
 
 def _crossing(e, masses, M_MeV, res_rate, gam, ulo, uhi, momenta) -> np.ndarray:
@@ -240,8 +239,8 @@ def mass_channel_fluxes(solver, g: float, M_MeV: float, model: ParticleModel, te
 
         G = model.mass_basis_couplings(pmns(tr.flavour) if tr.flavour != "none" else None)
     Qc = solver.sources(temps) @ tr.S.T                         # (n_u, n, 6) per channel
-    QT = (Qc[..., :3] + Qc[..., 3:]).reshape(Qc.shape[0], -1)   # energy-major (k, channel)
-    QD = (Qc[..., :3] - Qc[..., 3:]).reshape(Qc.shape[0], -1)
+    QT = (Qc[..., :3] + Qc[..., 3:]).transpose(0, 2, 1).reshape(Qc.shape[0], -1)   # channel-major
+    QD = (Qc[..., :3] - Qc[..., 3:]).transpose(0, 2, 1).reshape(Qc.shape[0], -1)
     n = tg.energy.size
     T = np.zeros(3 * n)
     D = np.zeros(3 * n)
@@ -250,14 +249,14 @@ def mass_channel_fluxes(solver, g: float, M_MeV: float, model: ParticleModel, te
                                                mass_channel_steps(tg, g, M_MeV, model, masses, momenta, G)):
         if not split_crossing:
             phi = np.full_like(phi, np.nan)
-        phi_e, anr_e, loss_e = phi.T.ravel(), a_nr.T.ravel(), loss.T.ravel()
-        q = [_split_source(QT[step + 1], QT[step], phi_e, anr_e, tg.du),
-             _split_source(QD[step + 1], QD[step], phi_e, anr_e, tg.du),
+        phi_c, anr_c, loss_c = phi.ravel(), a_nr.ravel(), loss.ravel()
+        q = [_split_source(QT[step + 1], QT[step], phi_c, anr_c, tg.du),
+             _split_source(QD[step + 1], QD[step], phi_c, anr_c, tg.du),
              _split_source(Qc[step + 1], Qc[step], np.vstack([phi, phi]).T, np.vstack([a_nr, a_nr]).T, tg.du)]
-        T = coupled_step(T, loss_e, Gb, *q[0][:2], tg.du) + q[0][2]
-        D = coupled_step(D, loss_e, Go, *q[1][:2], tg.du) + q[1][2]
+        T = coupled_step(T, loss_c, Gb, *q[0][:2], tg.du) + q[0][2]
+        D = coupled_step(D, loss_c, Go, *q[1][:2], tg.du) + q[1][2]
         unsc = _unscattered_step(unsc, loss, *q[2][:2], tg.du) + q[2][2]
-    T, D = T.reshape(n, 3).T, D.reshape(n, 3).T
+    T, D = T.reshape(3, n), D.reshape(3, n)
     channels = np.concatenate([(T + D) / 2.0, (T - D) / 2.0])
     return tr.W @ unsc.T, tr.W @ channels
 
