@@ -1,14 +1,20 @@
 """Light-mediator transport with three relic mass eigenstates (``consistent`` convention).
 
 Each beam mass channel a (nu_a and nubar_a, CP-symmetric kernels) scatters on the relic mass states b
-with its own s = 2 m_b E, so the s-channel resonance of channel a sits at E_res = M^2 / (2 m_a)
-(couplings diagonal and universal in the mass basis: the s-channel needs b = a).  The per-beam shape
-f of :mod:`.cross_sections` splits into
+with its own s = 2 m_b E.  With universal couplings (diagonal in every basis) the s-channel needs b = a,
+so the resonance of channel a sits at E_res = M^2 / (2 m_a), and the per-beam shape f of
+:mod:`.cross_sections` splits into
 
 * ``res``   - the terms in B = |M^2/D_s|^2 (s-channel squared), b = a: products nu_k nu_k (or nu_k nubar_k)
   spread democratically over the three mass states k;
 * ``same``  - the other terms on the relic b = a (t/u channels, s-t interference): both products in a;
 * ``other`` - relic b != a (t-channel): the beam-line product stays in a, the relic-line one lands in b.
+
+Flavour-specific couplings give a coupling matrix G in the mass basis (``coupling_matrix``; the model's
+flavour couplings rotated with the PMNS matrix): beam a then resonates on every relic b with G_ab != 0
+at M^2 / (2 m_b), and the kernels are sums of components with routing tensors built from G
+(:mod:`.flavour_routing`, where the weights are derived; G = 1 reproduces the three parts above).
+Kernels and the step solver: :mod:`.mass_solve`.
 
 The narrow resonance is integrated exactly over each redshift step (:func:`.transport_kernels._step_resonance`:
 the step average of B over the x swept by the node, i.e. the narrow-width integral when Gamma is below the
@@ -16,8 +22,8 @@ sweep and the full Breit-Wigner otherwise).  Both outgoing neutrinos are followe
 is nu or nubar with equal probability (relic background CP symmetric), so with T_a = nu_a + nubar_a (both
 products) and D_a = nu_a - nubar_a (beam-line product only) the six channels reduce to two coupled
 three-channel systems, each solved with the conservative step of
-:meth:`relicboost.physics.transport.ConsistentTransport.solve_conservative` (dense solve, the channels
-couple at the same energy node).  Approximation kept from the single-mass transport: the nu <-> nubar flip
+:meth:`relicboost.physics.transport.ConsistentTransport.solve_conservative` (block back substitution,
+the channels couple at the same energy node; :func:`.mass_solve.coupled_step`).  Approximation kept from the single-mass transport: the nu <-> nubar flip
 of the beam line in the scalar t-channel is neglected in D (it does not change T).
 
 ``relic_momenta="thermal"``: relic momenta from the Fermi-Dirac distribution at T_nu (1+z)
