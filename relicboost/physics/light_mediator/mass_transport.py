@@ -23,8 +23,9 @@ is nu or nubar with equal probability (relic background CP symmetric), so with T
 products) and D_a = nu_a - nubar_a (beam-line product only) the six channels reduce to two coupled
 three-channel systems, each solved with the conservative step of
 :meth:`relicboost.physics.transport.ConsistentTransport.solve_conservative` (block back substitution,
-the channels couple at the same energy node; :func:`.mass_solve.coupled_step`).  Approximation kept from the single-mass transport: the nu <-> nubar flip
-of the beam line in the scalar t-channel is neglected in D (it does not change T).
+the channels couple at the same energy node; :func:`.mass_solve.coupled_step`).  Approximation kept from
+the single-mass transport: the nu <-> nubar flip of the beam line in the scalar t-channel is neglected in D
+(it does not change T).
 
 ``relic_momenta="thermal"``: relic momenta from the Fermi-Dirac distribution at T_nu (1+z)
 (:func:`relicboost.physics.relic_masses.thermal_nodes`), s = 2 E (E_r - p cos), flux factor (1 - v cos);
