@@ -15,10 +15,10 @@ from relicboost.physics.transport_grid import build_transport_grid
 def test_block_solve_solves_block_triangular_system():
     rng = np.random.default_rng(7)
     n = 70
-    # H[a, j, c, k]: products in node k of channel c per scattering at node j of channel a, zero for k > j
-    H = rng.random((3, n, 3, n)) * (np.arange(n)[None, :, None, None] >= np.arange(n)[None, None, None, :])
+    # H[a, c, j, k]: products in node k of channel c per scattering at node j of channel a, zero for k > j
+    H = rng.random((3, 3, n, n)) * (np.arange(n)[:, None] >= np.arange(n)[None, :])
     p, r = rng.random(3 * n) * 0.1, rng.random(3 * n)   # channel-major
-    G = H.reshape(3 * n, 3 * n).T
+    G = H.transpose(1, 3, 0, 2).reshape(3 * n, 3 * n)
     for chunk in (7, 32, 100):
         x = block_solve(H, p, r, chunk)
         np.testing.assert_allclose(x, np.linalg.solve(np.eye(3 * n) - p[:, None] * (G - np.diag(np.diag(G))), r),

@@ -85,10 +85,14 @@ def slots(kind: str) -> dict[str, tuple[int, int]]:
     return {nm: divmod(i, 3) for i, nm in enumerate(COMPONENTS[kind])}
 
 
-def integral(name: str, x, B, R) -> np.ndarray:
-    """int_0^1 dy of a component including its resonant factor (analytic)."""
-    Ia, Ib, Ic, Id, Ie = _moments(x)
-    A1, Aab = _real_scalar_moments(x)
+def moments(x) -> tuple:
+    """The analytic y-integrals the component integrals need, (I_a, I_b, I_c, I_d, I_e, A_1, A_ab) at x."""
+    return _moments(x) + _real_scalar_moments(x)
+
+
+def integral(name: str, x, B, R, mom: tuple | None = None) -> np.ndarray:
+    """int_0^1 dy of a component including its resonant factor (analytic; ``mom``: :func:`moments` at x)."""
+    Ia, Ib, Ic, Id, Ie, A1, Aab = moments(x) if mom is None else mom
     base = {"t": Ic, "s": 1.0, "rlnv": 2.0 * A1, "lnv2": Ic + Aab, "tu": Aab, "st": A1, "su": A1,
             "nn_t2": 4.0 * Ia, "nb_s2": 4.0 / 3.0, "nb_int": -8.0 * Id, "nn_same": 2.0 * Ie,
             "nn_tu": 2.0 * (Ie - 2.0 * Ia), "nb_t2": 4.0 * Ib}[name]
@@ -140,7 +144,7 @@ class Routed:
     own: np.ndarray       # [b, a, c] = sum_d W  (beam-line product into c)
     part: np.ndarray      # [b, a, d] = sum_c W  (relic-line product into d)
     rate: np.ndarray      # [b, a]    = sum_cd W
-    integral: object      # (x, B, R) -> int f dy
+    integral: object      # (x, B, R, moments) -> int f dy
 
 
 def routed_terms(kind: str, G: np.ndarray | None) -> list[Routed]:
@@ -154,7 +158,8 @@ def routed_terms(kind: str, G: np.ndarray | None) -> list[Routed]:
         used = {"res": ((1, "B"),), "same": ((0, "1"),) if kind == "scalar" else ((0, "1"), (2, "R")),
                 "other": ((0, "1"),)}
         for p, (name, W) in enumerate(universal_routing().items()):
-            out.append(Routed(p, used[name], *_marginals(W), lambda x, B, R, p=p: parts_integral(kind, x, B, R)[p]))
+            out.append(Routed(p, used[name], *_marginals(W),
+                              lambda x, B, R, mom=None, p=p: parts_integral(kind, x, B, R, mom)[p]))
         return out
     sl = slots(kind)
     for name, W in routing(kind, G).items():
@@ -162,7 +167,7 @@ def routed_terms(kind: str, G: np.ndarray | None) -> list[Routed]:
             continue
         table, slot = sl[name]
         out.append(Routed(3 + table, ((slot, FACTOR[name]),), *_marginals(W),
-                          lambda x, B, R, name=name: integral(name, x, B, R)))
+                          lambda x, B, R, mom=None, name=name: integral(name, x, B, R, mom)))
     return out
 
 

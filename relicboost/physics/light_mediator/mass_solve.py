@@ -1,11 +1,11 @@
 """Kernels and step solver of the three-mass transport (channel-major, energy only goes down).
 
-Kernels are stored as H[a, j, c, k]: products in node k of channel c per scattering in node j of channel a,
+Kernels are stored as H[a, c, j, k]: products in node k of channel c per scattering in node j of channel a,
 times Delta_j / Delta_k (zero for k > j).  Per redshift step:
 
-1. per routed term and relic mass, the deposits per offset (beam-line product and both products) are read
-   from the per-grid tables of :mod:`.fast_kernels` (rows i_0 + 4 j of the term's table slots, a strided
-   view, one batched product; :func:`deposits`) and re-indexed from offsets to nodes (:func:`node_matrices`);
+1. per routed term and relic mass, the node matrices (beam-line product and both products) are read from
+   the per-grid tables of :mod:`.fast_kernels` through skewed strided views (row i_0 + 4 j of the term's
+   table slots, offset j - k; :func:`node_deposits`);
 2. the flavour routing of :mod:`.flavour_routing` combines the terms into the nine (beam channel, receiving
    channel) blocks with one matrix product (:func:`assemble`);
 3. the conservative step (:func:`coupled_step`) solves the block upper-triangular system from the highest
@@ -19,7 +19,7 @@ from functools import lru_cache
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
-from .fast_kernels import SUBDIVISION, _strided_deposits, _tables, _upper
+from .fast_kernels import SUBDIVISION, _tables, _upper
 from .transport_kernels import _kernel
 
 CHUNK = 32  # nodes per dense block of the back substitution
@@ -36,42 +36,40 @@ def table(energy_bytes: bytes, kind: str, index: int) -> tuple[float, np.ndarray
     return _tables(energy_bytes, kind, index) if index < 3 else _component_table(energy_bytes, kind, index)
 
 
-def deposits(energy_bytes: bytes, tab: tuple, x0: float, coef: dict[int, np.ndarray]) -> np.ndarray:
-    """V[j, t n + n - 1 - d]: deposit into node j - d per scattering at node j of the beam-line product (t = 0)
-    and of both products (t = 1), for the table slots in ``coef`` (slot -> per-node coefficient), interpolated
-    linearly in ln x between table rows (x at node 0: ``x0``; end values outside the table)."""
+def node_deposits(energy_bytes: bytes, width_bytes: bytes, tab: tuple, x0: float, coef: dict[int, np.ndarray],
+                  own: np.ndarray, both: np.ndarray) -> None:
+    """Write own[j, k], both[j, k]: products in node k per scattering at node j (beam-line product, both
+    products) x Delta_j / Delta_k, for the table slots in ``coef`` (slot -> per-node coefficient), interpolated
+    linearly in ln x between table rows (x at node 0: ``x0``; end values outside the table).
+
+    Table row i_0 + 4 j holds the deposits of node j per offset d = j - k (column t n + n - 1 - d), so the
+    node matrix is read directly through a skewed strided view of the table (zeroed above the diagonal)."""
     lnx0, all_t, hi_t = tab
     K = _kernel(energy_bytes)
     n = K.n
     pos = (np.log(x0) - lnx0) / (K.h / SUBDIVISION)
     i0 = int(np.floor(pos))
+    if not (0 <= i0 and i0 + SUBDIVISION * (n - 1) + 1 < all_t.shape[0]):
+        node_matrices(_deposits_clipped(tab, n, pos, i0, coef), width_bytes, own, both)
+        return
+    fr = pos - i0
     jj = np.arange(n)
-    if 0 <= i0 and i0 + SUBDIVISION * (n - 1) + 1 < all_t.shape[0]:
-        fr = pos - i0
-        if len(coef) > 1:
-            k = np.zeros((n, 3))
-            for slot, c in coef.items():
-                k[:, slot] = c
-            return _strided_deposits(all_t, hi_t, i0, np.concatenate([(1 - fr) * k, fr * k], axis=1))
-        (slot, c), = coef.items()
-        kk = np.stack([(1 - fr) * c, fr * c], axis=1)                                 # (n, 2 rows)
-        s0, s2 = all_t.strides[0], all_t.strides[2]
-        rows = as_strided(all_t[i0:, slot], shape=(n, 2, 2 * n), strides=(SUBDIVISION * s0, s0, s2), writeable=False)
-        V = np.matmul(kk[:, None, :], rows)[:, 0]
-        cols = np.stack([n - 1 - jj, 2 * n - 1 - jj])                               # offset d = j
-        hi = hi_t[i0 + SUBDIVISION * jj[None, :, None] + np.arange(2)[None, None, :], slot, cols[:, :, None]]
-        V[jj[None], cols] -= np.einsum("tjr,jr->tj", hi, kk)
-    else:
-        r0 = np.clip(jj * SUBDIVISION + i0, 0, all_t.shape[0] - 2)
-        frj = np.clip(jj * SUBDIVISION + pos - r0, 0.0, 1.0)
-        cols = np.stack([n - 1 - jj, 2 * n - 1 - jj])
-        V = np.zeros((n, 2 * n))
+    s0, s2 = all_t.strides[0], all_t.strides[2]
+    for t, out in ((0, own), (1, both)):
+        first = True
         for slot, c in coef.items():
-            for r, w in ((r0, 1.0 - frj), (r0 + 1, frj)):
-                V += (c * w)[:, None] * all_t[r, slot]
-                V[jj[None], cols] -= (c * w)[None, :] * hi_t[r[None], slot, cols]
-    V[0] = 0.0                                                     # node 0: all of it below the grid
-    return V
+            for r, w in ((i0, 1.0 - fr), (i0 + 1, fr)):
+                cw = c * w
+                view = as_strided(all_t[r, slot, t * n + n - 1:], shape=(n, n), strides=(SUBDIVISION * s0 - s2, s2),
+                                  writeable=False)                   # [j, k] = all_t[r + 4 j, slot, t n + n - 1 - j + k]
+                if first:
+                    np.multiply(cw[:, None], view, out=out)
+                    first = False
+                else:
+                    out += cw[:, None] * view
+                out[:, 0] -= cw * hi_t[r + SUBDIVISION * jj, slot, t * n + n - 1 - jj]   # d = j: not the segment below
+        out *= _upper(width_bytes)
+        out[0] = 0.0                                               # node 0: all of it below the grid
 
 
 def node_matrices(V: np.ndarray, width_bytes: bytes, own: np.ndarray, both: np.ndarray) -> None:
@@ -85,20 +83,31 @@ def node_matrices(V: np.ndarray, width_bytes: bytes, own: np.ndarray, both: np.n
         np.multiply(W, upper, out=out)
 
 
+def _deposits_clipped(tab: tuple, n: int, pos: float, i0: int, coef: dict[int, np.ndarray]) -> np.ndarray:
+    """V[j, t n + n - 1 - d] (deposits per offset) where part of the grid is outside the table: end values."""
+    _, all_t, hi_t = tab
+    jj = np.arange(n)
+    r0 = np.clip(jj * SUBDIVISION + i0, 0, all_t.shape[0] - 2)
+    frj = np.clip(jj * SUBDIVISION + pos - r0, 0.0, 1.0)
+    cols = np.stack([n - 1 - jj, 2 * n - 1 - jj])
+    V = np.zeros((n, 2 * n))
+    for slot, c in coef.items():
+        for r, w in ((r0, 1.0 - frj), (r0 + 1, frj)):
+            V += (c * w)[:, None] * all_t[r, slot]
+            V[jj[None], cols] -= (c * w)[None, :] * hi_t[r[None], slot, cols]
+    V[0] = 0.0
+    return V
+
+
 def assemble(S: np.ndarray, w_own: np.ndarray, w_part: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Kernels (H_both, H_own), each (3, n, 3, n) [a, j, c, k], from the node matrices S (2, K, n, n) [own, both]
+    """Kernels (H_both, H_own), each (3, 3, n, n) [a, c, j, k], from the node matrices S (2, K, n, n) [own, both]
     of K terms; ``w_own``, ``w_part`` (K, 3, 3) [term, a, c]: weight of the beam-line / relic-line product of
-    a term from beam channel a into channel c."""
+    a term from beam channel a into channel c.  One matrix product per kernel."""
     _, K, n, _ = S.shape
     wo, wp = w_own.reshape(K, 9), w_part.reshape(K, 9)
-    own = wo.T @ S[0].reshape(K, n * n)                             # (9, n^2) [a * 3 + c, (j, k)]
+    own = wo.T @ S[0].reshape(K, n * n)
     both = np.concatenate([wo - wp, wp]).T @ S.reshape(2 * K, n * n)
-    out = []
-    for src in (both, own):
-        H = np.empty((3, n, 3, n))
-        H.transpose(0, 2, 1, 3)[...] = src.reshape(3, 3, n, n)
-        out.append(H)
-    return out[0], out[1]
+    return both.reshape(3, 3, n, n), own.reshape(3, 3, n, n)
 
 
 def phi(A: np.ndarray) -> tuple:
@@ -114,33 +123,33 @@ def phi(A: np.ndarray) -> tuple:
 
 def coupled_step(y, loss, H, q_old, q_new, du):
     """Conservative step (products of a node = its exact scatterings in the step) for coupled channels:
-    channel-major vectors (3 n,), kernel H (3, n, 3, n) [a, j, c, k]."""
-    n = H.shape[1]
-    M = H.reshape(3 * n, 3 * n)                                     # M[(a, j), (c, k)] = G[(c, k), (a, j)]
-    d = np.diagonal(M)
+    channel-major vectors (3 n,), kernel H (3, 3, n, n) [a, c, j, k]."""
+    n = H.shape[2]
+    d = np.einsum("aajj->aj", H).ravel()
     ex, p1, p2, p3 = phi(np.maximum(loss - d, 0.0))
     r = p1 * y + du * ((p2 - p3) * q_old + p3 * q_new)
     ybar = block_solve(H, p2, r)
-    return ex * y + du * ((p1 - p2) * q_old + p2 * q_new) + p1 * (ybar @ M - d * ybar)
+    gain = np.matmul(ybar.reshape(3, 1, 1, n), H).sum(axis=0).ravel()       # sum_aj ybar[a, j] H[a, c, j, k]
+    return ex * y + du * ((p1 - p2) * q_old + p2 * q_new) + p1 * (gain - d * ybar)
 
 
 def block_solve(H: np.ndarray, p: np.ndarray, r: np.ndarray, chunk: int = CHUNK) -> np.ndarray:
-    """Solve (1 - p (G - diag G)) x = r, G[(c, k), (a, j)] = H[a, j, c, k] zero for k > j (channel-major x, r).
+    """Solve (1 - p (G - diag G)) x = r, G[(c, k), (a, j)] = H[a, c, j, k] zero for k > j (channel-major x, r).
 
     Back substitution from the highest energy down in chunks of ``chunk`` nodes: a dense solve of the chunk's
     (3 m x 3 m) system, then the products of the chunk are added to the right-hand side of the nodes below.
     """
-    n = H.shape[1]
+    n = H.shape[2]
     x = np.empty((3, n))
     rhs = r.reshape(3, n).copy()
     pc = p.reshape(3, n)
     for k1 in range(n, 0, -chunk):
         k0 = max(k1 - chunk, 0)
         m = k1 - k0
-        G = H[:, k0:k1, :, k0:k1].transpose(2, 3, 0, 1).reshape(3 * m, 3 * m)
+        G = H[:, :, k0:k1, k0:k1].transpose(1, 3, 0, 2).reshape(3 * m, 3 * m)
         np.fill_diagonal(G, 0.0)
         A = np.eye(3 * m) - pc[:, k0:k1].reshape(-1, 1) * G
         x[:, k0:k1] = np.linalg.solve(A, rhs[:, k0:k1].ravel()).reshape(3, m)
         if k0:
-            rhs[:, :k0] += pc[:, :k0] * np.tensordot(x[:, k0:k1], H[:, k0:k1, :, :k0], axes=([0, 1], [0, 1]))
+            rhs[:, :k0] += pc[:, :k0] * np.tensordot(x[:, k0:k1], H[:, :, k0:k1, :k0], axes=([0, 1], [0, 2]))
     return x.ravel()

@@ -39,8 +39,8 @@ import numpy as np
 from ..transport import etd2_step
 from ..units import EV_MEV
 from .cross_sections import F_HEAVY, _moments, _real_scalar_moments
-from .flavour_routing import component_shapes, routed_terms
-from .mass_solve import assemble, coupled_step, deposits, node_matrices, table
+from .flavour_routing import component_shapes, moments, routed_terms
+from .mass_solve import assemble, coupled_step, node_deposits, table
 from .models import ParticleModel
 from .transport_kernels import _kernel, _step_resonance
 
@@ -80,13 +80,12 @@ def _universal_parts(kind: str, y, ybar, x, B, re) -> tuple:
     return 12.0 * yb2 * B + 0.0 * a, 2 * (a + ab) ** 2 + 4 * yb2 * (a**2 - 2 * re * a), 4 * a**2 + 4 * yb2 * a**2
 
 
-def parts_integral(kind: str, x, B, re) -> tuple:
-    """int_0^1 dy of the three :func:`shape_parts` (analytic)."""
-    Ia, Ib, Ic, Id, Ie = _moments(x)
+def parts_integral(kind: str, x, B, re, mom: tuple | None = None) -> tuple:
+    """int_0^1 dy of the three :func:`shape_parts` (analytic; ``mom``: :func:`.flavour_routing.moments` at x)."""
+    Ia, Ib, Ic, Id, Ie, A1, Aab = _moments(x) + _real_scalar_moments(x) if mom is None else mom
     if kind == "scalar":
         return 1.5 * B, Ic, Ic
     if kind == "real_scalar":
-        A1, Aab = _real_scalar_moments(x)
         return 3.0 * B, 2.0 * Ic + 2.0 * re * A1 + Aab, 2.0 * Ic
     return 4.0 * B, 2 * Ie + 4 * (Ib - 2 * re * Id), 4 * Ia + 4 * Ib
 
@@ -128,8 +127,8 @@ def checked_coupling_matrix(G, kind: str) -> np.ndarray:
 
 def mass_channel_steps(tgrid, g: float, M_MeV: float, model: ParticleModel, masses_eV, momenta: str = "rest",
                        coupling_matrix: np.ndarray | None = None):
-    """Per-step (loss (3, n), gain_both, gain_own (3, n, 3, n) [a, j, c, k], crossing (3, n), loss_nonres (3, n))
-    in time order.  ``gain[a, j, c, k]``: products in node k of channel c per scattering in node j of channel a,
+    """Per-step (loss (3, n), gain_both, gain_own (3, 3, n, n) [a, c, j, k], crossing (3, n), loss_nonres (3, n))
+    in time order.  ``gain[a, c, j, k]``: products in node k of channel c per scattering in node j of channel a,
     times Delta_j / Delta_k.  ``coupling_matrix``: mass-basis G relative to g (:mod:`.flavour_routing`); None:
     universal couplings (the parts of :func:`shape_parts`).  ``crossing``: time fraction of the step at which node
     k of channel a crosses a narrow s-channel resonance (Gamma/M below a tenth of the step's sweep; relics at rest;
@@ -169,18 +168,17 @@ def mass_channel_steps(tgrid, g: float, M_MeV: float, model: ParticleModel, mass
                 Bn, Rn = _step_resonance(x0 * np.exp(ulo), x0 * np.exp(uhi), gam)
                 wr = (om * mu / wsum)[:, None]
                 x = 2 * EV_MEV * wsum / om.sum() * e * np.exp(umid) / M_MeV**2
-                per_mass[b] = (x, (wr * Bn).sum(0), (wr * Rn).sum(0), wsum)
+                per_mass[b] = (x, (wr * Bn).sum(0), (wr * Rn).sum(0), wsum, moments(x))
         for k, (i, b) in enumerate(used):
             if b not in per_mass:
                 S[:, k] = 0.0
                 continue
-            t, (x, B, R, wsum) = terms[i], per_mass[b]
+            t, (x, B, R, wsum, mom) = terms[i], per_mass[b]
             w = base * wsum
             factors = {"1": w, "B": w * B, "R": w * R}
-            V = deposits(eb, tabs[i], float(x[0]), {slot: factors[f] for slot, f in t.slots})
-            node_matrices(V, wb, S[0, k], S[1, k])
+            node_deposits(eb, wb, tabs[i], float(x[0]), {slot: factors[f] for slot, f in t.slots}, S[0, k], S[1, k])
             w_own[k], w_part[k] = t.own[b], t.part[b]
-            rate = w * t.integral(x, B, R)
+            rate = w * t.integral(x, B, R, mom)
             loss += t.rate[b][:, None] * rate[None, :]
             if not resonant[i]:
                 loss_nonres += t.rate[b][:, None] * rate[None, :]
