@@ -54,21 +54,27 @@ def node_deposits(energy_bytes: bytes, width_bytes: bytes, tab: tuple, x0: float
         return
     fr = pos - i0
     jj = np.arange(n)
-    s0, s2 = all_t.strides[0], all_t.strides[2]
-    for t, out in ((0, own), (1, both)):
-        first = True
+    s0, s1, s2 = all_t.strides
+    if len(coef) == 1:   # rows i0 + 4 j and i0 + 4 j + 1 of one slot
+        (slot0, c), = coef.items()
+        kk = np.stack([(1 - fr) * c, fr * c], axis=1)
+        first, shape, step = (i0, slot0), (n, 2, n), s0
+    else:                # both rows, all three slots (unused ones with zero coefficient)
+        k3 = np.zeros((n, 3))
         for slot, c in coef.items():
+            k3[:, slot] = c
+        kk = np.concatenate([(1 - fr) * k3, fr * k3], axis=1)
+        first, shape, step = (i0, 0), (n, 6, n), s1
+    upper = _upper(width_bytes)
+    for t, out in ((0, own), (1, both)):
+        # view[j, q, k] = all_t[(row, slot)_q + 4 j, t n + n - 1 - j + k]: the deposit of node j into node k
+        view = as_strided(all_t[first[0], first[1], t * n + n - 1:], shape=shape,
+                          strides=(SUBDIVISION * s0 - s2, step, s2), writeable=False)
+        np.matmul(kk[:, None, :], view, out=out[:, None, :])
+        for slot, c in coef.items():                               # offset d = j: not the segment below
             for r, w in ((i0, 1.0 - fr), (i0 + 1, fr)):
-                cw = c * w
-                view = as_strided(all_t[r, slot, t * n + n - 1:], shape=(n, n), strides=(SUBDIVISION * s0 - s2, s2),
-                                  writeable=False)                   # [j, k] = all_t[r + 4 j, slot, t n + n - 1 - j + k]
-                if first:
-                    np.multiply(cw[:, None], view, out=out)
-                    first = False
-                else:
-                    out += cw[:, None] * view
-                out[:, 0] -= cw * hi_t[r + SUBDIVISION * jj, slot, t * n + n - 1 - jj]   # d = j: not the segment below
-        out *= _upper(width_bytes)
+                out[:, 0] -= c * w * hi_t[r + SUBDIVISION * jj, slot, t * n + n - 1 - jj]
+        out *= upper                                               # x Delta_j / Delta_k, zero above the diagonal
         out[0] = 0.0                                               # node 0: all of it below the grid
 
 
