@@ -39,6 +39,7 @@ rates equal :func:`.models.heavy_rates` for any G (tested).
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -144,7 +145,7 @@ class Routed:
     own: np.ndarray       # [b, a, c] = sum_d W  (beam-line product into c)
     part: np.ndarray      # [b, a, d] = sum_c W  (relic-line product into d)
     rate: np.ndarray      # [b, a]    = sum_cd W
-    integral: object      # (x, B, R, moments) -> int f dy
+    integral: Callable[..., np.ndarray]   # (x, B, R, moments) -> int f dy
 
 
 def routed_terms(kind: str, G: np.ndarray | None) -> list[Routed]:

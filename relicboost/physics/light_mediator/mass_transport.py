@@ -61,9 +61,10 @@ class _ShapeTables:
         self.args = args
 
     def __getitem__(self, index: int):
+        kind, y, ybar, x, B, re = self.args
         if index < 3:
-            return _universal_parts(*self.args)[index]
-        return component_shapes(*self.args, table=index - 3)
+            return _universal_parts(kind, y, ybar, x, B, re)[index]
+        return component_shapes(kind, y, ybar, x, B, re, table=index - 3)
 
 
 def _universal_parts(kind: str, y, ybar, x, B, re) -> tuple:
