@@ -20,9 +20,10 @@ def test_block_solve_solves_block_triangular_system():
     p, r = rng.random(3 * n) * 0.1, rng.random(3 * n)   # channel-major
     G = H.transpose(1, 3, 0, 2).reshape(3 * n, 3 * n)
     for chunk in (7, 32, 100):
-        x = block_solve(H, p, r, chunk)
-        np.testing.assert_allclose(x, np.linalg.solve(np.eye(3 * n) - p[:, None] * (G - np.diag(np.diag(G))), r),
-                                   rtol=1e-12)
+        x = block_solve(np.stack([H, 2 * H]), np.stack([p, p / 3]), np.stack([r, r]), chunk)
+        for s, (scale, ps) in enumerate(((1.0, p), (2.0, p / 3))):
+            A = np.eye(3 * n) - ps[:, None] * scale * (G - np.diag(np.diag(G)))
+            np.testing.assert_allclose(x[s], np.linalg.solve(A, r), rtol=1e-12)
 
 
 @pytest.mark.parametrize("name, g, M", [("vector", 1e-2, 1.0), ("complex-scalar", 1e-6, 1e-5)])

@@ -66,14 +66,16 @@ def node_deposits(energy_bytes: bytes, width_bytes: bytes, tab: tuple, x0: float
         kk = np.concatenate([(1 - fr) * k3, fr * k3], axis=1)
         first, shape, step = (i0, 0), (n, 6, n), s1
     upper = _upper(width_bytes)
+    rows = i0 + np.arange(2)[:, None, None] + SUBDIVISION * jj     # (row, ., j)
+    cols = np.arange(2)[None, :, None] * n + n - 1 - jj            # (., t, j): offset d = j
+    w = np.array([1.0 - fr, fr])[:, None, None]
+    hi = sum(c * (w * hi_t[rows, slot, cols]).sum(0) for slot, c in coef.items())   # (t, j)
     for t, out in ((0, own), (1, both)):
         # view[j, q, k] = all_t[(row, slot)_q + 4 j, t n + n - 1 - j + k]: the deposit of node j into node k
         view = as_strided(all_t[first[0], first[1], t * n + n - 1:], shape=shape,
                           strides=(SUBDIVISION * s0 - s2, step, s2), writeable=False)
         np.matmul(kk[:, None, :], view, out=out[:, None, :])
-        for slot, c in coef.items():                               # offset d = j: not the segment below
-            for r, w in ((i0, 1.0 - fr), (i0 + 1, fr)):
-                out[:, 0] -= c * w * hi_t[r + SUBDIVISION * jj, slot, t * n + n - 1 - jj]
+        out[:, 0] -= hi[t]                                         # d = j: the part from the segment below node 0
         out *= upper                                               # x Delta_j / Delta_k, zero above the diagonal
         out[0] = 0.0                                               # node 0: all of it below the grid
 
@@ -105,15 +107,14 @@ def _deposits_clipped(tab: tuple, n: int, pos: float, i0: int, coef: dict[int, n
     return V
 
 
-def assemble(S: np.ndarray, w_own: np.ndarray, w_part: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Kernels (H_both, H_own), each (3, 3, n, n) [a, c, j, k], from the node matrices S (2, K, n, n) [own, both]
-    of K terms; ``w_own``, ``w_part`` (K, 3, 3) [term, a, c]: weight of the beam-line / relic-line product of
-    a term from beam channel a into channel c.  One matrix product per kernel."""
+def assemble(S: np.ndarray, w_own: np.ndarray, w_part: np.ndarray) -> np.ndarray:
+    """Kernels H (2, 3, 3, n, n) [both products / beam-line product, a, c, j, k] from the node matrices
+    S (2, K, n, n) [own, both] of K terms; ``w_own``, ``w_part`` (K, 3, 3) [term, a, c]: weight of the
+    beam-line / relic-line product of a term from beam channel a into channel c.  One matrix product."""
     _, K, n, _ = S.shape
     wo, wp = w_own.reshape(K, 9), w_part.reshape(K, 9)
-    own = wo.T @ S[0].reshape(K, n * n)
-    both = np.concatenate([wo - wp, wp]).T @ S.reshape(2 * K, n * n)
-    return both.reshape(3, 3, n, n), own.reshape(3, 3, n, n)
+    W = np.block([[wo - wp, wo], [wp, np.zeros_like(wp)]])          # (2K, 18): [own; both] -> [both | own]
+    return (W.T @ S.reshape(2 * K, n * n)).reshape(2, 3, 3, n, n)
 
 
 def phi(A: np.ndarray) -> tuple:
@@ -128,34 +129,36 @@ def phi(A: np.ndarray) -> tuple:
 
 
 def coupled_step(y, loss, H, q_old, q_new, du):
-    """Conservative step (products of a node = its exact scatterings in the step) for coupled channels:
-    channel-major vectors (3 n,), kernel H (3, 3, n, n) [a, c, j, k]."""
-    n = H.shape[2]
-    d = np.einsum("aajj->aj", H).ravel()
+    """Conservative step (products of a node = its exact scatterings in the step) of s coupled-channel systems
+    at once: vectors (s, 3 n) channel-major, kernels H (s, 3, 3, n, n) [a, c, j, k], ``loss`` (3 n,)."""
+    ns, n = H.shape[0], H.shape[-1]
+    d = np.einsum("saajj->saj", H).reshape(ns, 3 * n)
     ex, p1, p2, p3 = phi(np.maximum(loss - d, 0.0))
     r = p1 * y + du * ((p2 - p3) * q_old + p3 * q_new)
     ybar = block_solve(H, p2, r)
-    gain = np.matmul(ybar.reshape(3, 1, 1, n), H).sum(axis=0).ravel()       # sum_aj ybar[a, j] H[a, c, j, k]
+    gain = np.matmul(ybar.reshape(ns, 3, 1, 1, n), H).sum(axis=1).reshape(ns, 3 * n)   # sum_aj ybar H[a, c, j, k]
     return ex * y + du * ((p1 - p2) * q_old + p2 * q_new) + p1 * (gain - d * ybar)
 
 
 def block_solve(H: np.ndarray, p: np.ndarray, r: np.ndarray, chunk: int = CHUNK) -> np.ndarray:
-    """Solve (1 - p (G - diag G)) x = r, G[(c, k), (a, j)] = H[a, c, j, k] zero for k > j (channel-major x, r).
+    """Solve (1 - p (G - diag G)) x = r for s systems, G[(c, k), (a, j)] = H[., a, c, j, k] zero for k > j
+    (H (s, 3, 3, n, n); x, r, p (s, 3 n) channel-major).
 
     Back substitution from the highest energy down in chunks of ``chunk`` nodes: a dense solve of the chunk's
-    (3 m x 3 m) system, then the products of the chunk are added to the right-hand side of the nodes below.
+    (3 m x 3 m) systems, then the products of the chunk are added to the right-hand side of the nodes below.
     """
-    n = H.shape[2]
-    x = np.empty((3, n))
-    rhs = r.reshape(3, n).copy()
-    pc = p.reshape(3, n)
+    ns, n = H.shape[0], H.shape[-1]
+    x = np.empty((ns, 3, n))
+    rhs = r.reshape(ns, 3, n).copy()
+    pc = p.reshape(ns, 3, n)
     for k1 in range(n, 0, -chunk):
         k0 = max(k1 - chunk, 0)
         m = k1 - k0
-        G = H[:, :, k0:k1, k0:k1].transpose(1, 3, 0, 2).reshape(3 * m, 3 * m)
-        np.fill_diagonal(G, 0.0)
-        A = np.eye(3 * m) - pc[:, k0:k1].reshape(-1, 1) * G
-        x[:, k0:k1] = np.linalg.solve(A, rhs[:, k0:k1].ravel()).reshape(3, m)
+        G = H[..., k0:k1, k0:k1].transpose(0, 2, 4, 1, 3).reshape(ns, 3 * m, 3 * m)
+        G[:, np.arange(3 * m), np.arange(3 * m)] = 0.0
+        A = np.eye(3 * m) - pc[:, :, k0:k1].reshape(ns, 3 * m, 1) * G
+        x[:, :, k0:k1] = np.linalg.solve(A, rhs[:, :, k0:k1].reshape(ns, 3 * m, 1)).reshape(ns, 3, m)
         if k0:
-            rhs[:, :k0] += pc[:, :k0] * np.tensordot(x[:, k0:k1], H[:, :, k0:k1, :k0], axes=([0, 1], [0, 2]))
-    return x.ravel()
+            prod = np.matmul(x[:, :, None, None, k0:k1], H[..., k0:k1, :k0]).sum(axis=1)[:, :, 0]   # (s, c, k)
+            rhs[:, :, :k0] += pc[:, :, :k0] * prod
+    return x.reshape(ns, 3 * n)

@@ -128,13 +128,16 @@ def checked_coupling_matrix(G, kind: str) -> np.ndarray:
 
 def mass_channel_steps(tgrid, g: float, M_MeV: float, model: ParticleModel, masses_eV, momenta: str = "rest",
                        coupling_matrix: np.ndarray | None = None):
-    """Per-step (loss (3, n), gain_both, gain_own (3, 3, n, n) [a, c, j, k], crossing (3, n), loss_nonres (3, n))
-    in time order.  ``gain[a, c, j, k]``: products in node k of channel c per scattering in node j of channel a,
-    times Delta_j / Delta_k.  ``coupling_matrix``: mass-basis G relative to g (:mod:`.flavour_routing`); None:
-    universal couplings (the parts of :func:`shape_parts`).  ``crossing``: time fraction of the step at which node
-    k of channel a crosses a narrow s-channel resonance (Gamma/M below a tenth of the step's sweep; relics at rest;
-    of several, the one of the largest resonant rate), NaN where it does not; ``loss_nonres``: the loss without
-    the resonant (B) terms."""
+    """Per-step (loss (3, n), gains (2, 3, 3, n, n) [both products / beam-line product, a, c, j, k], crossing
+    (3, n), loss_nonres (3, n)) in time order.
+
+    ``gains[., a, c, j, k]``: products in node k of channel c per scattering in node j of channel a, times
+    Delta_j / Delta_k.  ``coupling_matrix``: mass-basis G relative to g (:mod:`.flavour_routing`); None:
+    universal couplings (the parts of :func:`shape_parts`).  ``crossing``: time fraction of the step at which
+    node k of channel a crosses a narrow s-channel resonance (Gamma/M below a tenth of the step's sweep; relics
+    at rest; of several, the one of the largest resonant rate), NaN where it does not; ``loss_nonres``: the loss
+    without the resonant (B) terms.
+    """
     kind = model.kind
     G = None if coupling_matrix is None else checked_coupling_matrix(coupling_matrix, kind)
     terms = routed_terms(kind, G)
@@ -183,8 +186,7 @@ def mass_channel_steps(tgrid, g: float, M_MeV: float, model: ParticleModel, mass
             loss += t.rate[b][:, None] * rate[None, :]
             if not resonant[i]:
                 loss_nonres += t.rate[b][:, None] * rate[None, :]
-        Hb, Ho = assemble(S, w_own, w_part)
-        yield loss, Hb, Ho, _crossing(e, masses, M_MeV, res_rate, gam, ulo, uhi, momenta), loss_nonres
+        yield loss, assemble(S, w_own, w_part), _crossing(e, masses, M_MeV, res_rate, gam, ulo, uhi, momenta), loss_nonres
 
 
 def _crossing(e, masses, M_MeV, res_rate, gam, ulo, uhi, momenta) -> np.ndarray:
@@ -245,24 +247,21 @@ def mass_channel_fluxes(solver, g: float, M_MeV: float, model: ParticleModel, te
 
         G = model.mass_basis_couplings(pmns(tr.flavour) if tr.flavour != "none" else None)
     Qc = solver.sources(temps) @ tr.S.T                         # (n_u, n, 6) per channel
-    QT = (Qc[..., :3] + Qc[..., 3:]).transpose(0, 2, 1).reshape(Qc.shape[0], -1)   # channel-major
-    QD = (Qc[..., :3] - Qc[..., 3:]).transpose(0, 2, 1).reshape(Qc.shape[0], -1)
+    # T = nu + nubar (both products) and D = nu - nubar (beam-line product), channel-major, solved together
+    QTD = np.stack([Qc[..., :3] + Qc[..., 3:], Qc[..., :3] - Qc[..., 3:]], axis=1).transpose(0, 1, 3, 2)
+    QTD = QTD.reshape(Qc.shape[0], 2, -1)
     n = tg.energy.size
-    T = np.zeros(3 * n)
-    D = np.zeros(3 * n)
+    TD = np.zeros((2, 3 * n))
     unsc = np.zeros((n, 6))
-    for step, (loss, Gb, Go, phi, a_nr) in zip(range(tg.n_steps - 1, -1, -1),
-                                               mass_channel_steps(tg, g, M_MeV, model, masses, momenta, G)):
+    for step, (loss, H, phi, a_nr) in zip(range(tg.n_steps - 1, -1, -1),
+                                          mass_channel_steps(tg, g, M_MeV, model, masses, momenta, G)):
         if not split_crossing:
             phi = np.full_like(phi, np.nan)
-        phi_c, anr_c, loss_c = phi.ravel(), a_nr.ravel(), loss.ravel()
-        q = [_split_source(QT[step + 1], QT[step], phi_c, anr_c, tg.du),
-             _split_source(QD[step + 1], QD[step], phi_c, anr_c, tg.du),
-             _split_source(Qc[step + 1], Qc[step], np.vstack([phi, phi]).T, np.vstack([a_nr, a_nr]).T, tg.du)]
-        T = coupled_step(T, loss_c, Gb, *q[0][:2], tg.du) + q[0][2]
-        D = coupled_step(D, loss_c, Go, *q[1][:2], tg.du) + q[1][2]
-        unsc = _unscattered_step(unsc, loss, *q[2][:2], tg.du) + q[2][2]
-    T, D = T.reshape(3, n), D.reshape(3, n)
+        q = _split_source(QTD[step + 1], QTD[step], phi.ravel(), a_nr.ravel(), tg.du)
+        qu = _split_source(Qc[step + 1], Qc[step], np.vstack([phi, phi]).T, np.vstack([a_nr, a_nr]).T, tg.du)
+        TD = coupled_step(TD, loss.ravel(), H, *q[:2], tg.du) + q[2]
+        unsc = _unscattered_step(unsc, loss, *qu[:2], tg.du) + qu[2]
+    T, D = TD.reshape(2, 3, n)
     channels = np.concatenate([(T + D) / 2.0, (T - D) / 2.0])
     return tr.W @ unsc.T, tr.W @ channels
 
