@@ -22,7 +22,7 @@ from numpy.lib.stride_tricks import as_strided
 from .fast_kernels import SUBDIVISION, _tables, _upper
 from .transport_kernels import _kernel
 
-CHUNK = 32  # nodes per dense block of the back substitution
+CHUNK = 16  # nodes per dense block of the back substitution (measured: 16-24 fastest for 90-180 nodes)
 
 
 @lru_cache(maxsize=4)
