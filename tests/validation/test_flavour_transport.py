@@ -133,6 +133,18 @@ def test_flavour_specific_couplings_in_predict_mediator():
     assert 0.3 < ratio["e"] < 0.9
 
 
+def test_uncoupled_flavour_is_untouched_without_mixing():
+    """flavour="none" (channels = flavour states, G = diag(couplings)): with mu-only couplings the nu_e and
+    nubar_e channels neither scatter nor receive products, so the detected nubar_e is the free flux exactly,
+    while e-only couplings absorb it (one relic mass, g = 1e-4, M = 1.5 keV: resonance at 22.5 MeV)."""
+    m = Model(convention="consistent", flavour="none", points_per_decade=20, substeps=1, energy_min=1.0)
+    free = m.predict_mediator(0.0, 1.5e-3, model="vector")
+    mu = m.predict_mediator(1e-4, 1.5e-3, model="vector", couplings="mu")
+    e = m.predict_mediator(1e-4, 1.5e-3, model="vector", couplings="e")
+    np.testing.assert_allclose(mu.flux("nuebar"), free.flux("nuebar"), rtol=1e-12, atol=0.0)
+    assert e.integrated_flux("nuebar", 17.3) < 0.8 * free.integrated_flux("nuebar", 17.3)
+
+
 def test_bad_coupling_matrix(solver):
     pm = ParticleModel("vector")
     with pytest.raises(ValueError, match="Hermitian"):
