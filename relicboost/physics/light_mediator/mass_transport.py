@@ -150,17 +150,16 @@ def mass_channel_steps(tgrid, g: float, M_MeV: float, model: ParticleModel, mass
     tabs = [table(eb, kind, t.table) for t in terms]
     resonant = [all(f == "B" for _, f in t.slots) for t in terms]
     res_rate = sum((t.rate for t, r in zip(terms, resonant) if r), np.zeros((3, 3)))          # [b, a]
+    used = [(i, b) for i, t in enumerate(terms) for b in range(3) if np.any(t.own[b]) or np.any(t.part[b])]
+    w_own = np.array([terms[i].own[b] for i, b in used])                                     # (K, a, c)
+    w_part = np.array([terms[i].part[b] for i, b in used])
     for step in range(tgrid.n_steps - 1, -1, -1):
         ulo, uhi = tgrid.u[step], tgrid.u[step + 1]
         base = lam_ref * tgrid.kappa_mid[step] * e * (np.exp(uhi) - np.exp(ulo))
         umid = 0.5 * (ulo + uhi)
         loss = np.zeros((3, n))
         loss_nonres = np.zeros((3, n))  # summed apart (not loss - resonant part: it cancels where opaque)
-        used = [(i, b) for i, t in enumerate(terms) for b in range(3)
-                if np.any(t.own[b]) or np.any(t.part[b])]
         S = np.empty((2, len(used), n, n))
-        w_own = np.zeros((len(used), 3, 3))
-        w_part = np.zeros((len(used), 3, 3))
         states = _relic_states(masses, momenta, umid)
         per_mass = {}
         for b, (mu, om) in enumerate(states):
@@ -181,7 +180,6 @@ def mass_channel_steps(tgrid, g: float, M_MeV: float, model: ParticleModel, mass
             w = base * wsum
             factors = {"1": w, "B": w * B, "R": w * R}
             node_deposits(eb, wb, tabs[i], float(x[0]), {slot: factors[f] for slot, f in t.slots}, S[0, k], S[1, k])
-            w_own[k], w_part[k] = t.own[b], t.part[b]
             rate = w * t.integral(x, B, R, mom)
             loss += t.rate[b][:, None] * rate[None, :]
             if not resonant[i]:
