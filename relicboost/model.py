@@ -210,8 +210,9 @@ class Model:
         relic : {"majorana", "dirac"}
             Relic neutrino nature (Dirac: chirality factor 1/2); with a model name only.
         couplings : {"universal", "e", "mu", "tau"} or 3 floats
-            Flavour-basis couplings relative to g; with a model name only (the transport needs
-            "universal").
+            Flavour-basis couplings relative to g; with a model name only.  Non-universal couplings
+            are rotated to the mass basis and use the three-mass transport (coupling-matrix kernels,
+            :mod:`relicboost.physics.light_mediator.flavour_routing`).
         relic_masses : {"single", "normal", "inverted"}
             "single" (default, the paper): all relic states have ``m_nu_eV``; "normal"/"inverted":
             three masses from NuFIT 5.2 splittings with ``lightest_mass_eV``, each with its own
@@ -262,7 +263,7 @@ class Model:
             if g == 0.0:
                 pred = self._predict_consistent(0.0, par)
             else:
-                if relic_masses == "single" and relic_momenta == "rest":
+                if relic_masses == "single" and relic_momenta == "rest" and pm.universal:
                     dsnb3, total3 = light_mediator.light_mediator_fluxes(self._transport, g, M_MeV, mediator, temps,
                                                                          m_nu_eV, normalise, pm, kernels)
                 else:

@@ -7,21 +7,23 @@ import pytest
 from relicboost.physics.cosmology import Cosmology
 from relicboost.physics.light_mediator import light_channel_steps
 from relicboost.physics.light_mediator.fast_kernels import fast_light_channel_steps
-from relicboost.physics.light_mediator.mass_transport import _block_back_substitution
+from relicboost.physics.light_mediator.mass_solve import block_solve
 from relicboost.physics.light_mediator.models import ParticleModel
 from relicboost.physics.transport_grid import build_transport_grid
 
 
-def test_block_back_substitution_solves_block_triangular_system():
+def test_block_solve_solves_block_triangular_system():
     rng = np.random.default_rng(7)
-    n, n_ch = 30, 3
-    P = np.zeros((n_ch * n, n_ch * n))
-    for a in range(n_ch):
-        for c in range(n_ch):
-            P[c * n:(c + 1) * n, a * n:(a + 1) * n] = np.triu(rng.random((n, n))) * 0.1
-    r = rng.random(n_ch * n)
-    x = _block_back_substitution(P, r, n_ch)
-    np.testing.assert_allclose(x, np.linalg.solve(np.eye(n_ch * n) - P, r), rtol=1e-12)
+    n = 70
+    # H[a, c, j, k]: products in node k of channel c per scattering at node j of channel a, zero for k > j
+    H = rng.random((3, 3, n, n)) * (np.arange(n)[:, None] >= np.arange(n)[None, :])
+    p, r = rng.random(3 * n) * 0.1, rng.random(3 * n)   # channel-major
+    G = H.transpose(1, 3, 0, 2).reshape(3 * n, 3 * n)
+    for chunk in (7, 32, 100):
+        x = block_solve(np.stack([H, 2 * H]), np.stack([p, p / 3]), np.stack([r, r]), chunk)
+        for s, (scale, ps) in enumerate(((1.0, p), (2.0, p / 3))):
+            A = np.eye(3 * n) - ps[:, None] * scale * (G - np.diag(np.diag(G)))
+            np.testing.assert_allclose(x[s], np.linalg.solve(A, r), rtol=1e-12)
 
 
 @pytest.mark.parametrize("name, g, M", [("vector", 1e-2, 1.0), ("complex-scalar", 1e-6, 1e-5)])

@@ -117,9 +117,10 @@ def test_c_number_and_energy_balance(solver_normal, name):
     tg = solver_normal.tgrid
     e, w, n = tg.energy, tg.width, tg.energy.size
     pm = ParticleModel(name)
-    for i, (loss, Gb, Go, *_) in enumerate(mt.mass_channel_steps(tg, 1e-4, 1.5e-3, pm, [0.01, 0.0132, 0.0511])):
+    for i, (loss, (Gb, Go), *_) in enumerate(mt.mass_channel_steps(tg, 1e-4, 1.5e-3, pm, [0.01, 0.0132, 0.0511])):
         if i % 9:
             continue
+        Gb, Go = (G.transpose(1, 3, 0, 2).reshape(3 * n, 3 * n) for G in (Gb, Go))  # [a, c, j, k] -> [(c, k), (a, j)]
         W = np.tile(w, 3)
         E = np.tile(e, 3)
         scat = loss.ravel() * W

@@ -5,6 +5,8 @@
 * :mod:`.paper_kernel`: relic-partner distribution and Eq. IV.11 kernel of the ``paper`` convention;
 * :mod:`.models`: particle models (Lagrangians, lam_eff, widths, flavour couplings);
 * :mod:`.mass_transport`: three relic masses, thermal relics, resonance crossing;
+* :mod:`.flavour_routing`: kernel components and their flavour routing for a coupling matrix;
+* :mod:`.mass_solve`: three-mass kernels (table reads, routing) and block step solver;
 * :mod:`.fast_kernels`: tabulated transport kernels.
 """
 from .cross_sections import (

@@ -1,14 +1,20 @@
 """Light-mediator transport with three relic mass eigenstates (``consistent`` convention).
 
 Each beam mass channel a (nu_a and nubar_a, CP-symmetric kernels) scatters on the relic mass states b
-with its own s = 2 m_b E, so the s-channel resonance of channel a sits at E_res = M^2 / (2 m_a)
-(couplings diagonal and universal in the mass basis: the s-channel needs b = a).  The per-beam shape
-f of :mod:`.cross_sections` splits into
+with its own s = 2 m_b E.  With universal couplings (diagonal in every basis) the s-channel needs b = a,
+so the resonance of channel a sits at E_res = M^2 / (2 m_a), and the per-beam shape f of
+:mod:`.cross_sections` splits into
 
 * ``res``   - the terms in B = |M^2/D_s|^2 (s-channel squared), b = a: products nu_k nu_k (or nu_k nubar_k)
   spread democratically over the three mass states k;
 * ``same``  - the other terms on the relic b = a (t/u channels, s-t interference): both products in a;
 * ``other`` - relic b != a (t-channel): the beam-line product stays in a, the relic-line one lands in b.
+
+Flavour-specific couplings give a coupling matrix G in the mass basis (``coupling_matrix``; the model's
+flavour couplings rotated with the PMNS matrix): beam a then resonates on every relic b with G_ab != 0
+at M^2 / (2 m_b), and the kernels are sums of components with routing tensors built from G
+(:mod:`.flavour_routing`, where the weights are derived; G = 1 reproduces the three parts above).
+Kernels and the step solver: :mod:`.mass_solve`.
 
 The narrow resonance is integrated exactly over each redshift step (:func:`.transport_kernels._step_resonance`:
 the step average of B over the x swept by the node, i.e. the narrow-width integral when Gamma is below the
@@ -16,9 +22,10 @@ sweep and the full Breit-Wigner otherwise).  Both outgoing neutrinos are followe
 is nu or nubar with equal probability (relic background CP symmetric), so with T_a = nu_a + nubar_a (both
 products) and D_a = nu_a - nubar_a (beam-line product only) the six channels reduce to two coupled
 three-channel systems, each solved with the conservative step of
-:meth:`relicboost.physics.transport.ConsistentTransport.solve_conservative` (dense solve, the channels
-couple at the same energy node).  Approximation kept from the single-mass transport: the nu <-> nubar flip
-of the beam line in the scalar t-channel is neglected in D (it does not change T).
+:meth:`relicboost.physics.transport.ConsistentTransport.solve_conservative` (block back substitution,
+the channels couple at the same energy node; :func:`.mass_solve.coupled_step`).  Approximation kept from
+the single-mass transport: the nu <-> nubar flip of the beam line in the scalar t-channel is neglected in D
+(it does not change T).
 
 ``relic_momenta="thermal"``: relic momenta from the Fermi-Dirac distribution at T_nu (1+z)
 (:func:`relicboost.physics.relic_masses.thermal_nodes`), s = 2 E (E_r - p cos), flux factor (1 - v cos);
@@ -28,20 +35,39 @@ propagators are taken at the mean s.  ``"rest"`` is its m >> T_nu limit.
 from __future__ import annotations
 
 import numpy as np
-from scipy.linalg import solve_triangular
 
 from ..transport import etd2_step
 from ..units import EV_MEV
 from .cross_sections import F_HEAVY, _moments, _real_scalar_moments
-from .fast_kernels import tabulated_deposits
+from .flavour_routing import component_shapes, moments, routed_terms
+from .mass_solve import assemble, coupled_step, node_deposits, table
 from .models import ParticleModel
 from .transport_kernels import _kernel, _step_resonance
 
 RELIC_MOMENTA: tuple[str, ...] = ("rest", "thermal")
 
 
-def shape_parts(kind: str, y, ybar, x, B, re) -> tuple:
-    """(res, same, other) parts of f(y; x) (module docstring); res + same + 2 other = f (single mass)."""
+def shape_parts(kind: str, y, ybar, x, B, re) -> _ShapeTables:
+    """Tables of the kernel shapes, evaluated on indexing: 0-2 the (res, same, other) parts of f(y; x) (module
+    docstring; res + same + 2 other = f for one mass), 3... the coupling-matrix components
+    (:func:`.flavour_routing.component_shapes`)."""
+    return _ShapeTables((kind, y, ybar, x, B, re))
+
+
+class _ShapeTables:
+    """Lazy sequence of the tables of :func:`shape_parts` (only the indexed one is evaluated)."""
+
+    def __init__(self, args: tuple) -> None:
+        self.args = args
+
+    def __getitem__(self, index: int):
+        kind, y, ybar, x, B, re = self.args
+        if index < 3:
+            return _universal_parts(kind, y, ybar, x, B, re)[index]
+        return component_shapes(kind, y, ybar, x, B, re, table=index - 3)
+
+
+def _universal_parts(kind: str, y, ybar, x, B, re) -> tuple:
     a = 1.0 / (1.0 + x * y)
     if kind == "scalar":
         t = (y * a) ** 2
@@ -55,13 +81,12 @@ def shape_parts(kind: str, y, ybar, x, B, re) -> tuple:
     return 12.0 * yb2 * B + 0.0 * a, 2 * (a + ab) ** 2 + 4 * yb2 * (a**2 - 2 * re * a), 4 * a**2 + 4 * yb2 * a**2
 
 
-def parts_integral(kind: str, x, B, re) -> tuple:
-    """int_0^1 dy of the three :func:`shape_parts` (analytic)."""
-    Ia, Ib, Ic, Id, Ie = _moments(x)
+def parts_integral(kind: str, x, B, re, mom: tuple | None = None) -> tuple:
+    """int_0^1 dy of the three :func:`shape_parts` (analytic; ``mom``: :func:`.flavour_routing.moments` at x)."""
+    Ia, Ib, Ic, Id, Ie, A1, Aab = _moments(x) + _real_scalar_moments(x) if mom is None else mom
     if kind == "scalar":
         return 1.5 * B, Ic, Ic
     if kind == "real_scalar":
-        A1, Aab = _real_scalar_moments(x)
         return 3.0 * B, 2.0 * Ic + 2.0 * re * A1 + Aab, 2.0 * Ic
     return 4.0 * B, 2 * Ie + 4 * (Ib - 2 * re * Id), 4 * Ia + 4 * Ib
 
@@ -81,119 +106,108 @@ def _relic_states(masses_eV: np.ndarray, momenta: str, u_mid: float) -> list[tup
     return out
 
 
-def mass_channel_steps(tgrid, g: float, M_MeV: float, model: ParticleModel, masses_eV, momenta: str = "rest"):
-    """Per-step (loss (3, n), gain_both (3n, 3n), gain_own (3n, 3n), crossing (3, n), loss_nonres (3, n)) in
-    time order, channel-major index a n + k.  ``crossing``: time fraction of the step at which node k of channel
-    a crosses a narrow s-channel resonance (Gamma/M below a tenth of the step's sweep; relics at rest), NaN
-    where it does not; ``loss_nonres``: the loss without the resonant B terms."""
+def _normalisation(model: ParticleModel, G: np.ndarray | None) -> float:
+    """Heavy-limit factor of the shapes: sigma per relic state = g^4 m E / (8 pi M^4) x this x int f dy."""
+    if G is None:
+        return model.strength() / F_HEAVY[model.kind]
+    if model.name == "paper":
+        raise ValueError("model='paper' is defined for universal couplings only; use a particle model name")
+    return model.chirality_factor / 6.0
+
+
+def checked_coupling_matrix(G, kind: str) -> np.ndarray:
+    """A (3, 3) mass-basis coupling matrix relative to g: finite, not zero, symmetric (scalars) or Hermitian."""
+    G = np.asarray(G, dtype=complex)
+    if G.shape != (3, 3) or not np.all(np.isfinite(G)) or np.all(G == 0):
+        raise ValueError(f"coupling_matrix must be a finite, non-zero (3, 3) matrix, got shape {G.shape}")
+    ref = G.conj().T if kind == "vector" else G.T
+    if not np.allclose(G, ref, rtol=1e-10, atol=1e-12 * np.abs(G).max()):
+        raise ValueError("coupling_matrix must be Hermitian (vector) or symmetric (scalars)")
+    return G
+
+
+def mass_channel_steps(tgrid, g: float, M_MeV: float, model: ParticleModel, masses_eV, momenta: str = "rest",
+                       coupling_matrix: np.ndarray | None = None):
+    """Per-step (loss (3, n), gains (2, 3, 3, n, n) [both products / beam-line product, a, c, j, k], crossing
+    (3, n), loss_nonres (3, n)) in time order.
+
+    ``gains[., a, c, j, k]``: products in node k of channel c per scattering in node j of channel a, times
+    Delta_j / Delta_k.  ``coupling_matrix``: mass-basis G relative to g (:mod:`.flavour_routing`); None:
+    universal couplings (the parts of :func:`shape_parts`).  ``crossing``: time fraction of the step at which
+    node k of channel a crosses a narrow s-channel resonance (Gamma/M below a tenth of the step's sweep; relics
+    at rest; of several, the one of the largest resonant rate), NaN where it does not; ``loss_nonres``: the loss
+    without the resonant (B) terms.
+    """
     kind = model.kind
-    gam = model.width_over_mass(g)
-    lam_ref = g**4 * EV_MEV / (8 * np.pi * M_MeV**4) * model.strength() / F_HEAVY[kind]  # per eV of mu
-    e, wdt = tgrid.energy, tgrid.width
-    n = e.size
-    scale = wdt[None, :] / wdt[:, None]
+    G = None if coupling_matrix is None else checked_coupling_matrix(coupling_matrix, kind)
+    terms = routed_terms(kind, G)
+    gam = model.width_over_mass(g, G)
+    lam_ref = g**4 * EV_MEV / (8 * np.pi * M_MeV**4) * _normalisation(model, G)  # per eV of mu
+    masses = np.asarray(masses_eV, dtype=float)
+    e, n = tgrid.energy, tgrid.energy.size
+    eb = np.ascontiguousarray(e, dtype=float).tobytes()
+    wb = np.ascontiguousarray(tgrid.width, dtype=float).tobytes()
+    tabs = [table(eb, kind, t.table) for t in terms]
+    resonant = [all(f == "B" for _, f in t.slots) for t in terms]
+    res_rate = sum((t.rate for t, r in zip(terms, resonant) if r), np.zeros((3, 3)))          # [b, a]
+    used = [(i, b) for i, t in enumerate(terms) for b in range(3) if np.any(t.own[b]) or np.any(t.part[b])]
+    w_own = np.array([terms[i].own[b] for i, b in used])                                     # (K, a, c)
+    w_part = np.array([terms[i].part[b] for i, b in used])
     for step in range(tgrid.n_steps - 1, -1, -1):
         ulo, uhi = tgrid.u[step], tgrid.u[step + 1]
         base = lam_ref * tgrid.kappa_mid[step] * e * (np.exp(uhi) - np.exp(ulo))
         umid = 0.5 * (ulo + uhi)
-        loss_parts: list[tuple[np.ndarray, ...]] = []
-        deps: list[tuple[list[np.ndarray], list[np.ndarray]] | None] = []
-        for mu, om in _relic_states(np.asarray(masses_eV, dtype=float), momenta, umid):
+        loss = np.zeros((3, n))
+        loss_nonres = np.zeros((3, n))  # summed apart (not loss - resonant part: it cancels where opaque)
+        S = np.empty((2, len(used), n, n))
+        states = _relic_states(masses, momenta, umid)
+        per_mass = {}
+        for b, (mu, om) in enumerate(states):
             keep = mu > 0
             mu, om = mu[keep], om[keep]
             wsum = float(np.sum(om * mu))
-            if wsum == 0.0:
-                loss_parts.append((np.zeros(n),) * 3)
-                deps.append(None)
+            if wsum > 0.0:
+                x0 = 2 * EV_MEV * mu[:, None] * e[None, :] / M_MeV**2
+                Bn, Rn = _step_resonance(x0 * np.exp(ulo), x0 * np.exp(uhi), gam)
+                wr = (om * mu / wsum)[:, None]
+                x = 2 * EV_MEV * wsum / om.sum() * e * np.exp(umid) / M_MeV**2
+                per_mass[b] = (x, (wr * Bn).sum(0), (wr * Rn).sum(0), wsum, moments(x))
+        for k, (i, b) in enumerate(used):
+            if b not in per_mass:
+                S[:, k] = 0.0
                 continue
-            x0 = 2 * EV_MEV * mu[:, None] * e[None, :] / M_MeV**2
-            Bn, Rn = _step_resonance(x0 * np.exp(ulo), x0 * np.exp(uhi), gam)
-            wr = (om * mu / wsum)[:, None]
-            B, R = (wr * Bn).sum(0), (wr * Rn).sum(0)
-            x = 2 * EV_MEV * wsum / om.sum() * e * np.exp(umid) / M_MeV**2
-            loss_parts.append(tuple(wsum * P for P in parts_integral(kind, x, B, R)))
+            t, (x, B, R, wsum, mom) = terms[i], per_mass[b]
             w = base * wsum
-            pairs = [tabulated_deposits(e, kind, p, x, B, R, w) for p in range(3)]
-            deps.append(([o * scale for o, _ in pairs], [q * scale for _, q in pairs]))
-        loss = np.zeros((3, n))
-        crossing = np.full((3, n), np.nan)
-        if momenta == "rest" and gam < 0.1 * (uhi - ulo):
-            for a, m_a in enumerate(masses_eV):
-                if m_a > 0:
-                    u_c = -np.log(2 * EV_MEV * m_a * e / M_MeV**2)
-                    inside = (u_c > ulo) & (u_c < uhi)
-                    crossing[a, inside] = (uhi - u_c[inside]) / (uhi - ulo)
-        Gb = np.zeros((3 * n, 3 * n))
-        Go = np.zeros((3 * n, 3 * n))
+            factors = {"1": w, "B": w * B, "R": w * R}
+            node_deposits(eb, wb, tabs[i], float(x[0]), {slot: factors[f] for slot, f in t.slots}, S[0, k], S[1, k])
+            rate = w * t.integral(x, B, R, mom)
+            loss += t.rate[b][:, None] * rate[None, :]
+            if not resonant[i]:
+                loss_nonres += t.rate[b][:, None] * rate[None, :]
+        yield loss, assemble(S, w_own, w_part), _crossing(e, masses, M_MeV, res_rate, gam, ulo, uhi, momenta), loss_nonres
+
+
+def _crossing(e, masses, M_MeV, res_rate, gam, ulo, uhi, momenta) -> np.ndarray:
+    """Time fraction of the step at which node k of channel a crosses its strongest narrow resonance, else NaN."""
+    crossing = np.full((3, e.size), np.nan)
+    if momenta != "rest" or gam >= 0.1 * (uhi - ulo):
+        return crossing
+    strength = np.zeros((3, e.size))
+    for b, m_b in enumerate(masses):
+        if m_b <= 0:
+            continue
+        u_c = -np.log(2 * EV_MEV * m_b * e / M_MeV**2)
+        inside = (u_c > ulo) & (u_c < uhi)
         for a in range(3):
-            loss[a] = base * (loss_parts[a][0] + loss_parts[a][1]
-                              + sum(loss_parts[b][2] for b in range(3) if b != a))
-            sa = slice(a * n, (a + 1) * n)
-            dep_a = deps[a]
-            if dep_a is not None:
-                (r_own, s_own, _), (r_part, s_part, _) = dep_a
-                Gb[sa, sa] += s_own + s_part
-                Go[sa, sa] += s_own
-                for c in range(3):
-                    sc = slice(c * n, (c + 1) * n)
-                    Gb[sc, sa] += (r_own + r_part) / 3.0
-                    Go[sc, sa] += r_own / 3.0
-            for b in range(3):
-                dep_b = deps[b]
-                if b == a or dep_b is None:
-                    continue
-                (_, _, o_own), (_, _, o_part) = dep_b
-                sb = slice(b * n, (b + 1) * n)
-                Gb[sa, sa] += o_own
-                Go[sa, sa] += o_own
-                Gb[sb, sa] += o_part
-        loss_nonres = loss - base * np.array([lp[0] for lp in loss_parts])
-        yield loss, Gb, Go, crossing, loss_nonres
-
-
-def _phi(A: np.ndarray) -> tuple:
-    """exp(-A) and the ETD functions phi1, phi2, phi3 (series below 1e-2)."""
-    small = A < 1e-2
-    As = np.where(small, 1.0, A)
-    em1 = np.expm1(-As)
-    p1 = np.where(small, 1 - A / 2 + A**2 / 6 - A**3 / 24, -em1 / As)
-    p2 = np.where(small, 0.5 - A / 6 + A**2 / 24 - A**3 / 120, (As + em1) / As**2)
-    p3 = np.where(small, 1 / 6 - A / 24 + A**2 / 120 - A**3 / 720, (As**2 / 2 - As - em1) / As**3)
-    return np.exp(-A), p1, p2, p3
-
-
-def _coupled_step(y, loss, G, q_old, q_new, du):
-    """Conservative step (products of a node = its exact scatterings in the step) for coupled channels."""
-    d = np.diag(G).copy()
-    A = np.maximum(loss - d, 0.0)
-    g_off = G.copy()
-    np.fill_diagonal(g_off, 0.0)
-    ex, p1, p2, p3 = _phi(A)
-    r = p1 * y + du * ((p2 - p3) * q_old + p3 * q_new)
-    ybar = _block_back_substitution(p2[:, None] * g_off, r)
-    return ex * y + du * ((p1 - p2) * q_old + p2 * q_new) + p1 * (g_off @ ybar)
-
-
-def _block_back_substitution(P: np.ndarray, r: np.ndarray, n_ch: int = 3) -> np.ndarray:
-    """Solve (1 - P) x = r for channel-major P whose channel blocks are upper triangular in energy.
-
-    Energy node k couples only to nodes >= k: in energy-major order (index k n_ch + c) 1 - P is block upper
-    triangular with (n_ch x n_ch) diagonal blocks D_k.  Multiplying each block row by D_k^-1 leaves a unit
-    upper-triangular system, solved by back substitution (one LAPACK call).
-    """
-    n = r.size // n_ch
-    Pe = P.reshape(n_ch, n, n_ch, n).transpose(1, 0, 3, 2).reshape(n, n_ch, n * n_ch)  # [k, c, (j, a)]
-    nodes = np.arange(n)
-    Dinv = np.linalg.inv(np.eye(n_ch) - Pe.reshape(n, n_ch, n, n_ch)[nodes, :, nodes, :])
-    U = np.matmul(Dinv, Pe).reshape(n, n_ch, n, n_ch)
-    U[nodes, :, nodes, :] = 0.0
-    rhs = np.matmul(Dinv, r.reshape(n_ch, n).T[:, :, None]).ravel()
-    x = solve_triangular(-U.reshape(n * n_ch, n * n_ch), rhs, lower=False, unit_diagonal=True, check_finite=False)
-    return x.reshape(n, n_ch).T.ravel()
+            take = inside & (res_rate[b, a] * m_b > strength[a])
+            crossing[a, take] = (uhi - u_c[take]) / (uhi - ulo)
+            strength[a, take] = res_rate[b, a] * m_b
+    return crossing
 
 
 def mass_channel_fluxes(solver, g: float, M_MeV: float, model: ParticleModel, temps: tuple[float, float, float],
-                        masses_eV, momenta: str = "rest", split_crossing: bool = True) -> tuple[np.ndarray, np.ndarray]:
+                        masses_eV, momenta: str = "rest", split_crossing: bool = True,
+                        coupling_matrix: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """(dsnb, total) of detected (nue, nuebar, nux), each (3, n_E), cm^-2 s^-1 MeV^-1, E_tot = 3e53 erg.
 
     Parameters
@@ -203,7 +217,8 @@ def mass_channel_fluxes(solver, g: float, M_MeV: float, model: ParticleModel, te
     g, M_MeV : float
         Coupling and mediator mass (MeV).
     model : ParticleModel
-        Universal couplings.
+        Its flavour-basis couplings are rotated to the mass basis with the PMNS matrix of the solver's
+        ordering (:meth:`.models.ParticleModel.mass_basis_couplings`; flavour "none": channels are flavours).
     temps : tuple of float
         Supernova temperatures of nue, nuebar, nux, MeV.
     masses_eV : array_like
@@ -212,6 +227,9 @@ def mass_channel_fluxes(solver, g: float, M_MeV: float, model: ParticleModel, te
     split_crossing : bool
         Split the sources of the step in which a node crosses a narrow resonance at the crossing
         (:func:`_split_source`; default).  False: the step-averaged treatment of the single-mass transport.
+    coupling_matrix : numpy.ndarray, optional
+        Mass-basis coupling matrix relative to g (3, 3), overriding the model's couplings (e.g. couplings
+        diagonal in the mass basis); the model still fixes the amplitudes and the relic nature.
     """
     tg, tr = solver.tgrid, solver.transport
     masses = np.asarray(masses_eV, dtype=float)
@@ -221,27 +239,27 @@ def mass_channel_fluxes(solver, g: float, M_MeV: float, model: ParticleModel, te
         raise ValueError("three different relic masses need flavour='normal' or 'inverted' (mass-state channels)")
     if momenta not in RELIC_MOMENTA:
         raise ValueError(f"relic_momenta must be one of {RELIC_MOMENTA}, got {momenta!r}")
-    if not model.universal:
-        raise ValueError(f"the transport needs flavour-universal couplings, got {model.couplings!r}")
+    G = coupling_matrix
+    if G is None and not model.universal:
+        from ..relic_masses import pmns
+
+        G = model.mass_basis_couplings(pmns(tr.flavour) if tr.flavour != "none" else None)
     Qc = solver.sources(temps) @ tr.S.T                         # (n_u, n, 6) per channel
-    QT = (Qc[..., :3] + Qc[..., 3:]).transpose(0, 2, 1).reshape(Qc.shape[0], -1)
-    QD = (Qc[..., :3] - Qc[..., 3:]).transpose(0, 2, 1).reshape(Qc.shape[0], -1)
+    # T = nu + nubar (both products) and D = nu - nubar (beam-line product), channel-major, solved together
+    QTD = np.stack([Qc[..., :3] + Qc[..., 3:], Qc[..., :3] - Qc[..., 3:]], axis=1).transpose(0, 1, 3, 2)
+    QTD = QTD.reshape(Qc.shape[0], 2, -1)
     n = tg.energy.size
-    T = np.zeros(3 * n)
-    D = np.zeros(3 * n)
+    TD = np.zeros((2, 3 * n))
     unsc = np.zeros((n, 6))
-    for step, (loss, Gb, Go, phi, a_nr) in zip(range(tg.n_steps - 1, -1, -1),
-                                               mass_channel_steps(tg, g, M_MeV, model, masses, momenta)):
+    for step, (loss, H, phi, a_nr) in zip(range(tg.n_steps - 1, -1, -1),
+                                          mass_channel_steps(tg, g, M_MeV, model, masses, momenta, G)):
         if not split_crossing:
             phi = np.full_like(phi, np.nan)
-        phi_c, anr_c = phi.ravel(), a_nr.ravel()
-        q = [_split_source(QT[step + 1], QT[step], phi_c, anr_c, tg.du),
-             _split_source(QD[step + 1], QD[step], phi_c, anr_c, tg.du),
-             _split_source(Qc[step + 1], Qc[step], np.vstack([phi, phi]).T, np.vstack([a_nr, a_nr]).T, tg.du)]
-        T = _coupled_step(T, loss.ravel(), Gb, *q[0][:2], tg.du) + q[0][2]
-        D = _coupled_step(D, loss.ravel(), Go, *q[1][:2], tg.du) + q[1][2]
-        unsc = _unscattered_step(unsc, loss, *q[2][:2], tg.du) + q[2][2]
-    T, D = T.reshape(3, n), D.reshape(3, n)
+        q = _split_source(QTD[step + 1], QTD[step], phi.ravel(), a_nr.ravel(), tg.du)
+        qu = _split_source(Qc[step + 1], Qc[step], np.vstack([phi, phi]).T, np.vstack([a_nr, a_nr]).T, tg.du)
+        TD = coupled_step(TD, loss.ravel(), H, *q[:2], tg.du) + q[2]
+        unsc = _unscattered_step(unsc, loss, *qu[:2], tg.du) + qu[2]
+    T, D = TD.reshape(2, 3, n)
     channels = np.concatenate([(T + D) / 2.0, (T - D) / 2.0])
     return tr.W @ unsc.T, tr.W @ channels
 

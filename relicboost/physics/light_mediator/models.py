@@ -161,15 +161,16 @@ class ParticleModel:
         return float(heavy_rates(self.kind, self.mass_basis_couplings(U)).sum(axis=1).mean()) / 6.0 \
             * self.chirality_factor
 
-    def width_over_mass(self, g: float) -> float:
+    def width_over_mass(self, g: float, G: np.ndarray | None = None) -> float:
         """Total tree-level width / mass, Tr(G^+ G) g^2 / (32 pi, 16 pi, 24 pi) (complex, real scalar, vector).
 
+        ``G``: a coupling matrix (relative to g) replacing the model's couplings (the trace is basis independent).
         For "paper", the tree-level width of ``mediator`` with universal couplings (today's choice).
         """
-        if self.name == "paper":
+        if self.name == "paper" and G is None:
             trace = 3.0
         else:
-            G = self.mass_basis_couplings()
+            G = self.mass_basis_couplings() if G is None else np.asarray(G, dtype=complex)
             trace = float(np.real(np.trace(G.conj().T @ G)))
         per_trace = {"scalar": 32.0, "real_scalar": 16.0, "vector": 24.0}[self.kind]
         return trace * float(g) ** 2 / (per_trace * np.pi)
