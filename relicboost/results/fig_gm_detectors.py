@@ -59,7 +59,8 @@ def write_exclusion_tables(outdir: Path, tables: Mapping[str, pd.DataFrame]) -> 
         lowest.append(low)
     attrs = next(iter(frames.values())).attrs
     head = ["table: smallest expected-excluded coupling g per mass (q interpolated linearly in log10 g between grid "
-            "points; status from relicboost.inference.crossing.lowest_crossing; NaN = nothing excluded); M in MeV",
+            "points; status from relicboost.inference.crossing.lowest_crossing; NaN = nothing excluded; status 'f >= 0 "
+            "already at the first grid point' = excluded at the lowest grid g, an upper bound); M in MeV",
             f"convention: {attrs['convention']}", f"method: {METHOD}", f"statistic: {attrs['statistic']}",
             f"CL: {CL}", f"null: {attrs['null']}"]
     written.append(atomic_write_csv(outdir / "gm_detector_exclusion_lowest_g.csv", pd.concat(lowest, ignore_index=True),
@@ -76,7 +77,7 @@ def draw_exclusion(ax: Any, frame: pd.DataFrame) -> None:
         sub = frame[frame["case"] == case].sort_values(["M_MeV", "g"])
         q = sub["q_asimov"].to_numpy(float).reshape(M.size, g.size).T
         colour = COLOURS.get(str(sub["detector"].iloc[0]), "k")
-        if np.nanmax(q) >= thr:
+        if g.size > 1 and M.size > 1 and np.nanmax(q) >= thr:
             ax.contour(M, g, q, levels=[thr], colors=[colour], linewidths=1.4)
             ax.contourf(M, g, q, levels=[thr, np.inf], colors=[colour], alpha=0.12)
         ax.plot([], [], color=colour, label=f"{case}: expected {100 * CL:g}% C.L. excluded (shaded side)")
