@@ -85,3 +85,15 @@ def test_lowest_crossing_and_labels(scan):
         assert key in head
     assert {"g", "M_MeV", "mediator", "model", "relic_masses", "detector", "q_asimov", "excluded", "perturbative",
             "heavy_limit_valid"} <= set(frame.columns)
+
+
+def test_written_table_gives_the_same_exclusion(scan, tmp_path):
+    """The counts travel through the gm-scan CSV (relicboost gm-scan output): same q after read_table."""
+    from relicboost.inference.gm_scan import format_table, read_table
+
+    _, table, frame = scan
+    path = tmp_path / "gm_scan.csv"
+    path.write_text(format_table(table.attrs, table.to_dict("records")), encoding="utf-8")
+    again = exclusion_frame(read_table(path), CASES, 0.90)
+    assert np.allclose(again["q_asimov"], frame["q_asimov"], rtol=1e-12, atol=1e-12)
+    assert "per year of live time" in read_table(path).attrs["detector_counts"]
