@@ -96,9 +96,7 @@ def exclusion_frame(table: pd.DataFrame, cases: Sequence[tuple[str, float]] = CA
     dets = detectors_for(attrs, cases, profile)
     fixed = detectors_for(attrs, cases, ())
     resolved = attrs.get("resolved_options", {})
-    relic = (f"{resolved.get('relic_masses', 'single')} (m_nu = {attrs['m_nu_eV']:g} eV"
-             f"{', lightest ' + str(resolved['lightest_mass_eV']) + ' eV' if 'lightest_mass_eV' in resolved else ''}"
-             f", relic momenta {resolved.get('relic_momenta', 'rest')})")
+    relic = _relic_text(attrs)
     rows = []
     at_unit_rate = float(attrs["nuisances"].get("sfr_norm", 1.0)) == 1.0  # then q_fixed is the value at sfr_norm = 1
     flags = table[["g", "M_MeV", "sk_window_flux_ratio", "perturbative", "heavy_limit_valid"]].to_dict("records")
@@ -119,6 +117,15 @@ def exclusion_frame(table: pd.DataFrame, cases: Sequence[tuple[str, float]] = CA
     frame = pd.DataFrame(rows)
     frame.attrs.update(exclusion_header(attrs, cl, profile))
     return frame
+
+
+def _relic_text(attrs: Mapping[str, Any]) -> str:
+    """Relic masses and momenta of a scan table, e.g. "normal (lightest 0 eV), relic momenta thermal"."""
+    resolved, options = attrs.get("resolved_options", {}), attrs.get("mediator_options", {})
+    masses = str(resolved.get("relic_masses", options.get("relic_masses", "single")))
+    lightest = options.get("lightest_mass_eV", attrs["m_nu_eV"])
+    mass = f"m_nu = {attrs['m_nu_eV']:g} eV" if masses == "single" else f"lightest {float(lightest):g} eV"
+    return f"{masses} ({mass}), relic momenta {resolved.get('relic_momenta', options.get('relic_momenta', 'rest'))}"
 
 
 def exclusion_header(attrs: Mapping[str, Any], cl: float, profile: Sequence[str]) -> dict[str, Any]:
