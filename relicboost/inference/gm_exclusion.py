@@ -30,7 +30,7 @@ from scipy.optimize import minimize_scalar
 from .crossing import lowest_crossing
 from .forecast import NULL_TEXT, _priors, _statistic
 from .gm_detector_counts import TabulatedDetector, null_counts, table_counts
-from .limits import threshold
+from .limits import BANDS, band_z, threshold
 
 #: (detector, years) of the (g, M) exclusion (issue 12 item 5; Hyper-K with gadolinium).
 CASES: tuple[tuple[str, float], ...] = (("skgd", 10.0), ("juno", 20.0), ("hyperk_gd", 10.0), ("dune", 20.0))
@@ -92,6 +92,7 @@ def exclusion_frame(table: pd.DataFrame, cases: Sequence[tuple[str, float]] = CA
         Units in the column names; ``attrs`` hold the header (:func:`exclusion_header`).
     """
     thr = threshold(cl)
+    edges = {label: band_z(cl, n, "clsb") for label, n in BANDS if n != 0}
     attrs = table.attrs
     dets = detectors_for(attrs, cases, profile)
     fixed = detectors_for(attrs, cases, ())
@@ -107,7 +108,7 @@ def exclusion_frame(table: pd.DataFrame, cases: Sequence[tuple[str, float]] = CA
             rows.append({"g": float(r["g"]), "M_MeV": float(r["M_MeV"]), "mediator": attrs["mediator"],
                          "model": str(resolved.get("model", "n/a")), "relic_masses": relic, "case": name,
                          "detector": det.detector, "years": det.years, "q_asimov": q,
-                         "excluded": bool(q >= thr), "sfr_norm_profiled": a_hat,
+                         "excluded": bool(q >= thr), **_band_flags(q, edges), "sfr_norm_profiled": a_hat,
                          "q_asimov_nuisances_fixed": q_fixed,
                          "signal_events": float(det.signal_counts(point).sum()),
                          "null_signal_events": float((det.asimov_data - det.background_counts).sum()),
@@ -117,6 +118,14 @@ def exclusion_frame(table: pd.DataFrame, cases: Sequence[tuple[str, float]] = CA
     frame = pd.DataFrame(rows)
     frame.attrs.update(exclusion_header(attrs, cl, profile))
     return frame
+
+
+def _band_flags(q: float, edges: Mapping[str, float]) -> dict[str, bool]:
+    """Expected-exclusion flags at the +-1, +-2 sigma band edges ``edges`` (label -> z = sqrt(q_A) at the
+    edge, Cowan et al. 2011, Eq. 89; :func:`relicboost.inference.limits.band_z`, CLs+b); an edge with
+    z <= 0 is the physical boundary (a fluctuation that low excludes every point): True."""
+    root = math.sqrt(max(q, 0.0))
+    return {f"excluded_{label}": bool(z <= 0 or root >= z) for label, z in edges.items()}
 
 
 def _relic_text(attrs: Mapping[str, Any]) -> str:
@@ -137,8 +146,11 @@ def exclusion_header(attrs: Mapping[str, Any], cl: float, profile: Sequence[str]
             "profiled": list(profile), "mediator": attrs["mediator"], "m_nu_eV": attrs["m_nu_eV"],
             "mediator_options": attrs.get("mediator_options", {}), "model_options": attrs.get("model_options", {}),
             "nuisances": attrs["nuisances"], "scan_spec_sha256": attrs.get("spec_sha256"),
-            "columns": f"q_asimov: profiled statistic (where q_asimov_nuisances_fixed < {PROFILE_ABOVE_Q:g}: that "
-                       "value, an upper bound; profiling only lowers q); q_asimov_nuisances_fixed: every nuisance at the table's "
+            "columns": "excluded: median expected exclusion (q >= threshold_q); excluded_<N>sigma: the same at the "
+                       "+-N sigma band edges, sqrt(q) >= norm.ppf(CL) + N (true everywhere where that is <= 0: the "
+                       "physical boundary); q_asimov: profiled statistic (where q_asimov_nuisances_fixed < "
+                       f"{PROFILE_ABOVE_Q:g}: that value, an upper bound; profiling only lowers q); "
+                       "q_asimov_nuisances_fixed: every nuisance at the table's "
                        "value; sfr_norm_profiled: rate normalisation at the minimum; perturbative: g <= sqrt(4 pi); "
                        "heavy_limit_valid: M^2 >= 10 x 2 m_nu x 100 MeV"}
 

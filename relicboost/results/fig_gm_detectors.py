@@ -6,7 +6,8 @@ already computed (no new predictions; :func:`relicboost.inference.gm_exclusion.e
 * ``gm_detector_exclusion_{scalar,vector}.csv`` — per grid point and detector case (SK-Gd 10 yr,
   JUNO 20 yr, Hyper-K with Gd 10 yr, DUNE 20 yr): the Asimov statistic q (null = standard DSNB +
   backgrounds at g = 0, full prediction tested, rate normalisation profiled; also with nuisances
-  fixed), the expected 90% C.L. exclusion flag, the perturbativity and heavy-limit flags;
+  fixed), the expected 90% C.L. exclusion flag (median and at the +-1, +-2 sigma band edges), the
+  perturbativity and heavy-limit flags;
 * ``gm_detector_exclusion_lowest_g.csv`` — per mass and case, the smallest excluded coupling
   (one limit engine, :func:`relicboost.inference.crossing.lowest_crossing`);
 * the excluded regions (q above threshold) of the four detectors drawn over the SK-window

@@ -73,6 +73,16 @@ def test_flags_agree_with_the_direct_detector_likelihood(scan):
     assert flags == [False, False, True, False]
 
 
+def test_band_flags_follow_sqrt_q(scan):
+    """+-N sigma edges: sqrt(q) >= 1.2816 + N; -2 sigma is the physical boundary (everything excluded)."""
+    _, _, frame = scan
+    root = np.sqrt(np.clip(frame["q_asimov"], 0, None))
+    assert frame["excluded_-2sigma"].all()
+    for label, n in (("-1sigma", -1.0), ("+1sigma", 1.0), ("+2sigma", 2.0)):
+        assert (frame[f"excluded_{label}"] == (root >= 1.2815516 + n)).all()
+    assert (frame["excluded_+1sigma"] <= frame["excluded"]).all() and (frame["excluded"] <= frame["excluded_-1sigma"]).all()
+
+
 def test_lowest_crossing_and_labels(scan):
     _, _, frame = scan
     low = lowest_excluded_couplings(frame)
