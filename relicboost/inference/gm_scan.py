@@ -8,6 +8,8 @@ likelihood of this package needs:
 * the mean anti-nu_e differential flux in the SK-IV bins (9.3-31.3 MeV) and the Borexino bins
   (1.8-16.8 MeV);
 * CEvNS events on natural lead above recoil thresholds (total and boosted component);
+* signal events per visible-energy bin per year of the IBD / argon DSNB detectors
+  (:mod:`relicboost.inference.gm_detector_counts`; the null's counts in the header);
 * the heavy-mediator equivalent lam (paper Eq. II.5), the s-channel resonance energy
   M^2/(2 m_nu), a perturbativity flag (g <= sqrt(4 pi)) and the heavy-limit validity flag
   (:func:`relicboost.physics.interactions.heavy_mediator_valid`).
@@ -38,6 +40,8 @@ import numpy as np
 import pandas as pd
 
 from relicboost.physics.detection import SK_THRESHOLD_MEV
+
+from .gm_detector_counts import all_count_columns
 
 #: Largest perturbative coupling, sqrt(4 pi).
 G_PERTURBATIVE: float = math.sqrt(4.0 * math.pi)
@@ -198,7 +202,8 @@ def observable_columns(cevns_thresholds_keV: Sequence[float]) -> list[str]:
     cols = [_SK_COLUMN, "sk_window_flux_ratio"]
     for prefix, edges in _bin_sets().items():
         cols += _bin_columns(prefix, edges)
-    return cols + [_cevns_column(c, float(t)) for c in ("total", "boosted") for t in cevns_thresholds_keV]
+    cols += [_cevns_column(c, float(t)) for c in ("total", "boosted") for t in cevns_thresholds_keV]
+    return cols + all_count_columns()
 
 
 def observables(prediction: Any, reference_sk_flux: float, cevns_thresholds_keV: Sequence[float]) -> dict[str, float]:

@@ -34,6 +34,7 @@ import pandas as pd
 
 from relicboost.physics.detection import SK_THRESHOLD_MEV
 
+from .gm_detector_counts import detector_header, detector_observables
 from .gm_scan import GMScanSpec, format_table, header, observables, point_row
 
 POOLS: tuple[str, ...] = ("auto", "serial", "process", "mpi")
@@ -76,12 +77,14 @@ def evaluate_points(spec_dict: dict, indices: Sequence[int]) -> list[tuple[int, 
 
 
 def _evaluate(spec: GMScanSpec, indices: Sequence[int]) -> list[tuple[int, dict[str, float]]]:
-    model, _, sk0 = _state(spec)
+    model, reference, sk0 = _state(spec)
     out = []
     for index in indices:
         _, _, g, M = spec.point(index)
         try:
-            values = observables(_predict(model, spec, g, M), sk0, spec.cevns_thresholds_keV)
+            prediction = _predict(model, spec, g, M)
+            values = observables(prediction, sk0, spec.cevns_thresholds_keV)
+            values.update(detector_observables(prediction, reference))
         except (ValueError, FloatingPointError) as exc:
             raise ValueError(f"grid point {index} (g = {g:.6g}, M = {M:.6g} MeV): {exc}") from exc
         out.append((int(index), values))
@@ -95,7 +98,8 @@ def table_header(spec: GMScanSpec) -> dict:
     model, reference, _ = _state(spec)
     skip = {*NUISANCES, "g", "M_MeV", "lam", "sfr"}
     resolved = {**model.options, **{k: v for k, v in reference.params.items() if k not in skip}}
-    return header(spec, model.defaults, (float(model.energy[0]), float(model.energy[-1])), resolved)
+    return {**header(spec, model.defaults, (float(model.energy[0]), float(model.energy[-1])), resolved),
+            **detector_header(reference)}
 
 
 # ----------------------------------------------------------------------------- checkpoint

@@ -13,7 +13,8 @@ atomically, into the output folder):
 7. conventions — the ``paper`` and ``consistent`` conventions side by side;
 8. detector forecasts — expected exclusion on lam for SK-Gd, JUNO, Hyper-K, DUNE, RES-NOVA (both
    conventions), spectra and the deficit table (relicboost.results.fig_detectors).
-9. mediators — schematic paper-convention (g, M) exclusion; consistent-convention (g, M) plane.
+9. mediators — schematic paper-convention (g, M) exclusion; consistent-convention (g, M) plane with the
+   expected exclusion of SK-Gd, JUNO, Hyper-K-Gd and DUNE (relicboost.results.fig_gm_detectors).
 """
 from __future__ import annotations
 

@@ -28,7 +28,9 @@ def test_paper_exclusion_grid_is_per_point(monkeypatch):
 def test_consistent_plane_files_and_deficit(tmp_path):
     paths = fig_gm_consistent.make_gm_consistent(tmp_path, progress=False, n_g=2, n_M=2, processes=1)
     names = {p.name for p in paths}
-    assert names == {"gm_consistent.png", "gm_consistent.pdf", "gm_consistent_scalar.csv", "gm_consistent_vector.csv"}
+    assert names == {"gm_consistent.png", "gm_consistent.pdf", "gm_consistent_scalar.csv", "gm_consistent_vector.csv",
+                     "gm_detector_exclusion_scalar.csv", "gm_detector_exclusion_vector.csv",
+                     "gm_detector_exclusion_lowest_g.csv"}
     for med in ("scalar", "vector"):
         tab = read_table(tmp_path / f"gm_consistent_{med}.csv")
         assert tab.attrs["convention"] == "consistent" and tab.attrs["mediator"] == med
