@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from functools import lru_cache
+from itertools import pairwise
 
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
@@ -238,8 +239,8 @@ class _ResonantSteps:
     """
 
     LOSS_B_MIN = 1e-3
-    B_MIN = 10.0  # near the resonance only (|x - 1| < 0.3 in the step); the heavy limit has B = 1
-    N_QUAD = 16
+    B_MIN = 100.0  # near the resonance only (|x - 1| < 0.3 in the step); the heavy limit has B = 1
+    N_QUAD = 12
 
     def __init__(self, tgrid: TransportGrid, g: float, M_MeV: float, model: ParticleModel, m_nu_eV: float,
                  scalars: tuple[np.ndarray, ...]) -> None:
@@ -260,33 +261,39 @@ class _ResonantSteps:
         P = _atan_difference((xt - 1.0) / gam, xl) / _atan_difference((x0[nodes, None] * np.exp(uhi[:, None]) - 1.0)
                                                                       / gam, xl)
         self.t, self.wt, self.P = t, wt, P
-        self.rows = [np.nonzero(steps == k)[0] for k in range(tgrid.n_steps)]
+        bounds = np.searchsorted(steps, np.arange(tgrid.n_steps + 1))          # np.nonzero sorts by step
+        self.rows = [slice(int(a), int(b)) for a, b in pairwise(bounds)]
         self.nodes = nodes
         #: per step, the nodes that cross the narrow resonance in it
         self.crossing = [nodes[r][f[r] > 0] for r in self.rows]
 
-    def split(self, step: int, A: np.ndarray, q_old: np.ndarray, q_new: np.ndarray,
-              du: float) -> tuple[np.ndarray, np.ndarray, np.ndarray | float]:
-        """(q_old', q_new', direct) for a step scheme of constant rate ``A`` (n,) whose source weights are
-        phi1 - phi2 (old) and phi2 (new): sources q (n, k) at the step's ends, per unit u."""
+    def split(self, step: int, rates: np.ndarray, weights: tuple[np.ndarray, np.ndarray],
+              sources: list[tuple[np.ndarray, np.ndarray]], du: float) -> list[tuple[np.ndarray, np.ndarray, np.ndarray | float]]:
+        """Per scheme s: (q_old', q_new', direct) for a step scheme of constant rate ``rates[s]`` (n,) whose source
+        weights are ``weights`` = (phi1 - phi2, phi2)[s] (old, new); ``sources[s]`` = (q_old, q_new), each (n, k),
+        per unit u."""
         r = self.rows[step]
-        if r.size == 0:
-            return q_old, q_new, 0.0
+        if r.stop == r.start:
+            return [(q_old, q_new, 0.0) for q_old, q_new in sources]
         j = self.nodes[r]
-        t, wt = self.t[r], self.wt[r]
-        a_rest = np.maximum(A[j] - self.loss_B[step, j], 0.0)[:, None]
-        surv = wt * np.exp(-a_rest * (1 - t) - self.loss_B[step, j][:, None] * self.P[r])
-        s0, s1 = (surv * (1 - t)).sum(1), (surv * t).sum(1)
-        _, p1, p2, _ = phi_functions(A[j])
-        w0, w1 = p1 - p2, p2
+        t = self.t[r]
+        a_rest = np.maximum(rates[:, j] - self.loss_B[step, j][None], 0.0)[..., None]     # (schemes, m, 1)
+        surv = self.wt[r] * np.exp(-a_rest * (1 - t) - self.loss_B[step, j][:, None] * self.P[r])
+        s0, s1 = (surv * (1 - t)).sum(-1), (surv * t).sum(-1)
+        w0, w1 = weights[0][:, j], weights[1][:, j]
         with np.errstate(divide="ignore", invalid="ignore"):
-            c0 = np.where(0.5 - w0 > 1e-12, (0.5 - s0) / (0.5 - w0), 1.0)[:, None]
-            c1 = np.where(0.5 - w1 > 1e-12, (0.5 - s1) / (0.5 - w1), 1.0)[:, None]
-        qo, qn = q_old.copy(), q_new.copy()
-        qo[j], qn[j] = c0 * q_old[j], c1 * q_new[j]
-        direct = np.zeros_like(q_old)
-        direct[j] = du * ((s0[:, None] - c0 * w0[:, None]) * q_old[j] + (s1[:, None] - c1 * w1[:, None]) * q_new[j])
-        return qo, qn, direct
+            c0 = np.where(0.5 - w0 > 1e-12, (0.5 - s0) / (0.5 - w0), 1.0)
+            c1 = np.where(0.5 - w1 > 1e-12, (0.5 - s1) / (0.5 - w1), 1.0)
+        d0, d1 = du * (s0 - c0 * w0), du * (s1 - c1 * w1)
+        out: list[tuple[np.ndarray, np.ndarray, np.ndarray | float]] = []
+        for k, (q_old, q_new) in enumerate(sources):
+            qo, qn = q_old.copy(), q_new.copy()
+            qo[j] *= c0[k][:, None]
+            qn[j] *= c1[k][:, None]
+            direct = np.zeros_like(q_old)
+            direct[j] = d0[k][:, None] * q_old[j] + d1[k][:, None] * q_new[j]
+            out.append((qo, qn, direct))
+        return out
 
 
 def _direct_step_terms(tgrid: TransportGrid, g: float, M_MeV: float, model: ParticleModel,
@@ -337,11 +344,13 @@ def fast_light_mediator_solve(solver, g: float, M_MeV: float, model: ParticleMod
             if jc.size:  # products of a node crossing the narrow resonance are born below it: not absorbed again
                 self_gain = (jc, g_diag[:, jc].copy())
                 A[:, jc] = loss[jc]
-            q_u = resonant.split(s, scalars[3][s], Q3[s + 1], Q3[s], du)
-            q_c = [resonant.split(s, A[0], Q3[s + 1], Q3[s], du), resonant.split(s, A[1], QT[s + 1], QT[s], du)]
+        ex, p1, p2, p3 = phi_functions(A)
+        if resonant is not None:
+            q_u, *q_c = resonant.split(s, np.stack([scalars[3][s], A[0], A[1]]),
+                                       (np.stack([w0_u[s], p1[0] - p2[0], p1[1] - p2[1]]), np.stack([w1_u[s], *p2])),
+                                       [(Q3[s + 1], Q3[s]), (Q3[s + 1], Q3[s]), (QT[s + 1], QT[s])], du)
         u_y = ex_u[s][:, None] * u_y + du * (w0_u[s][:, None] * q_u[0] + w1_u[s][:, None] * q_u[1]) + q_u[2]
         g_diag[...] = 0.0
-        ex, p1, p2, p3 = phi_functions(A)
         out = []
         for t, y, (q_old, q_new, q_direct) in ((0, own, q_c[0]), (1, tot, q_c[1])):
             r = p1[t][:, None] * y + du * ((p2[t] - p3[t])[:, None] * q_old + p3[t][:, None] * q_new)
