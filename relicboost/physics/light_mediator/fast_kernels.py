@@ -226,29 +226,31 @@ def _atan_difference(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 
 class _ResonantSteps:
-    """Exact in-step time profile of the resonant (B) loss, for the source terms of each step.
+    """Exact in-step time profile of the resonant (B) loss, for the source terms of the steps near a resonance.
 
     Within a step the node's x = s/M^2 sweeps x_hi -> x_lo and the B part of the loss, loss_B (the step total),
     is spent in proportion to int B dx (arctan antiderivative), so a source emitted at time t in [0, 1] of the step
     survives exp(-A_rest (1 - t) - loss_B P(t)), P(t) = int_{x_lo}^{x(t)} B dx / int_{x_lo}^{x_hi} B dx, with the
-    rest of the loss A_rest spent uniformly.  Where loss_B > ``LOSS_B_MIN`` and B > ``B_MIN`` the sources of the step are fed to the
-    step scheme scaled (per old and new source node) so that the scheme absorbs exactly what the exact profile
-    absorbs, and the exact survivors are added directly (:meth:`split`): number conservation is kept and the
-    survivors are exact to the quadrature (Gauss-Legendre, split and clustered at a narrow crossing, where the
-    resonance turns a node off like a step in time; sources emitted after it survive).
+    rest of the loss A_rest spent uniformly.  Where loss_B > ``LOSS_B_MIN`` and B > ``B_MIN`` (the node is near the
+    resonance) the sources of the step are fed to the step schemes scaled (per old and new source node) so that
+    the scheme absorbs exactly what the exact profile absorbs, and the exact survivors are added directly
+    (:meth:`sources`): number conservation is kept and the survivors are exact to the quadrature (Gauss-Legendre,
+    split and clustered at a narrow crossing, where the resonance turns a node off like a step in time).  There
+    the schemes use the full loss and the node's own products (self-deposit) are added after the step, not
+    absorbed again: they are born at lower x, i.e. (below the resonance) away from it.
     """
 
     LOSS_B_MIN = 1e-3
-    B_MIN = 100.0  # near the resonance only (|x - 1| < 0.3 in the step); the heavy limit has B = 1
+    B_MIN = 100.0  # near the resonance only (|x - 1| < 0.1 in the step); the heavy limit has B = 1
     N_QUAD = 12
 
     def __init__(self, tgrid: TransportGrid, g: float, M_MeV: float, model: ParticleModel, m_nu_eV: float,
                  scalars: tuple[np.ndarray, ...]) -> None:
-        Bbar, weight = scalars[1], scalars[4]
-        self.loss_B = weight * B_COEFFICIENT[model.kind] * Bbar
+        Bbar, loss, weight = scalars[1], scalars[3], scalars[4]
+        loss_B = weight * B_COEFFICIENT[model.kind] * Bbar
         gam = model.width_over_mass(g)
         x0 = 2 * m_nu_eV * EV_MEV * tgrid.energy / M_MeV**2
-        steps, nodes = np.nonzero((self.loss_B > self.LOSS_B_MIN) & (Bbar > self.B_MIN))
+        steps, nodes = np.nonzero((loss_B > self.LOSS_B_MIN) & (Bbar > self.B_MIN))
         ulo, uhi = tgrid.u[steps], tgrid.u[steps + 1]
         u_c = -np.log(x0[nodes])                                    # x0 e^u = 1
         f = np.where((u_c > ulo) & (u_c < uhi) & (gam < 0.1 * tgrid.du), (uhi - u_c) / (uhi - ulo), 0.0)
@@ -260,40 +262,30 @@ class _ResonantSteps:
         xl = (x0[nodes] * np.exp(ulo) - 1.0)[:, None] / gam
         P = _atan_difference((xt - 1.0) / gam, xl) / _atan_difference((x0[nodes, None] * np.exp(uhi[:, None]) - 1.0)
                                                                       / gam, xl)
-        self.t, self.wt, self.P = t, wt, P
-        bounds = np.searchsorted(steps, np.arange(tgrid.n_steps + 1))          # np.nonzero sorts by step
-        self.rows = [slice(int(a), int(b)) for a, b in pairwise(bounds)]
-        self.nodes = nodes
-        #: per step, the nodes that cross the narrow resonance in it
-        self.crossing = [nodes[r][f[r] > 0] for r in self.rows]
-
-    def split(self, step: int, rates: np.ndarray, weights: tuple[np.ndarray, np.ndarray],
-              sources: list[tuple[np.ndarray, np.ndarray]], du: float) -> list[tuple[np.ndarray, np.ndarray, np.ndarray | float]]:
-        """Per scheme s: (q_old', q_new', direct) for a step scheme of constant rate ``rates[s]`` (n,) whose source
-        weights are ``weights`` = (phi1 - phi2, phi2)[s] (old, new); ``sources[s]`` = (q_old, q_new), each (n, k),
-        per unit u."""
-        r = self.rows[step]
-        if r.stop == r.start:
-            return [(q_old, q_new, 0.0) for q_old, q_new in sources]
-        j = self.nodes[r]
-        t = self.t[r]
-        a_rest = np.maximum(rates[:, j] - self.loss_B[step, j][None], 0.0)[..., None]     # (schemes, m, 1)
-        surv = self.wt[r] * np.exp(-a_rest * (1 - t) - self.loss_B[step, j][:, None] * self.P[r])
-        s0, s1 = (surv * (1 - t)).sum(-1), (surv * t).sum(-1)
-        w0, w1 = weights[0][:, j], weights[1][:, j]
+        lb = loss_B[steps, nodes]
+        a_rest = np.maximum(loss[steps, nodes] - lb, 0.0)[:, None]
+        surv = wt * np.exp(-a_rest * (1 - t) - lb[:, None] * P)
+        s0, s1 = (surv * (1 - t)).sum(1), (surv * t).sum(1)
+        _, w0, w1 = etd2_weights(loss[steps, nodes])                 # the schemes' source weights at the full loss
         with np.errstate(divide="ignore", invalid="ignore"):
-            c0 = np.where(0.5 - w0 > 1e-12, (0.5 - s0) / (0.5 - w0), 1.0)
-            c1 = np.where(0.5 - w1 > 1e-12, (0.5 - s1) / (0.5 - w1), 1.0)
-        d0, d1 = du * (s0 - c0 * w0), du * (s1 - c1 * w1)
-        out: list[tuple[np.ndarray, np.ndarray, np.ndarray | float]] = []
-        for k, (q_old, q_new) in enumerate(sources):
-            qo, qn = q_old.copy(), q_new.copy()
-            qo[j] *= c0[k][:, None]
-            qn[j] *= c1[k][:, None]
-            direct = np.zeros_like(q_old)
-            direct[j] = d0[k][:, None] * q_old[j] + d1[k][:, None] * q_new[j]
-            out.append((qo, qn, direct))
-        return out
+            self.c0 = np.where(0.5 - w0 > 1e-12, (0.5 - s0) / (0.5 - w0), 1.0)
+            self.c1 = np.where(0.5 - w1 > 1e-12, (0.5 - s1) / (0.5 - w1), 1.0)
+        self.d0, self.d1 = tgrid.du * (s0 - self.c0 * w0), tgrid.du * (s1 - self.c1 * w1)
+        self.steps, self.nodes = steps, nodes
+        bounds = np.searchsorted(steps, np.arange(tgrid.n_steps + 1))          # np.nonzero sorts by step
+        #: per step, the nodes near the resonance
+        self.near = [nodes[a:b] for a, b in pairwise(bounds)]
+
+    def sources(self, Q: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(q_old, q_new, direct), each (n_steps, n, k): the sources of step s (Q[s + 1], Q[s]) fed to its scheme and
+        the exact survivors added after it, from sources Q (n_u, n, k) per unit u."""
+        st, j = self.steps, self.nodes
+        q_old, q_new = Q[1:].copy(), Q[:-1].copy()
+        q_old[st, j] *= self.c0[:, None]
+        q_new[st, j] *= self.c1[:, None]
+        direct = np.zeros_like(q_old)
+        direct[st, j] = self.d0[:, None] * Q[st + 1, j] + self.d1[:, None] * Q[st, j]
+        return q_old, q_new, direct
 
 
 def _direct_step_terms(tgrid: TransportGrid, g: float, M_MeV: float, model: ParticleModel,
@@ -331,37 +323,32 @@ def fast_light_mediator_solve(solver, g: float, M_MeV: float, model: ParticleMod
     else:
         raise ValueError(f"kernels must be 'direct' or 'tabulated', got {kernels!r}")
     resonant = _ResonantSteps(tg, g, M_MeV, model, m_nu_eV, scalars) if split_crossing else None
+    if resonant is not None:
+        src3, srcT = resonant.sources(Q3), resonant.sources(QT)
+    else:
+        src3, srcT = (Q3[1:], Q3[:-1], np.zeros(tg.n_steps)), (QT[1:], QT[:-1], np.zeros(tg.n_steps))
     ex_u, w0_u, w1_u = etd2_weights(scalars[3])
     u_y, own, tot = np.zeros((n, 3)), np.zeros((n, 3)), np.zeros((n, 1))
     for s, (loss, Gt) in zip(range(tg.n_steps - 1, -1, -1), steps):
-        q_u: tuple = (Q3[s + 1], Q3[s], 0.0)
+        u_y = ex_u[s][:, None] * u_y + du * (w0_u[s][:, None] * src3[0][s] + w1_u[s][:, None] * src3[1][s]) + src3[2][s]
         g_diag = Gt.reshape(2, n * n)[:, ::n + 1]                 # view of the diagonals (Gt is C-ordered)
         A = np.maximum(loss[None, :] - g_diag, 0.0)
-        q_c: list[tuple] = [(Q3[s + 1], Q3[s], 0.0), (QT[s + 1], QT[s], 0.0)]
-        self_gain = None
-        if resonant is not None:
-            jc = resonant.crossing[s]
-            if jc.size:  # products of a node crossing the narrow resonance are born below it: not absorbed again
-                self_gain = (jc, g_diag[:, jc].copy())
-                A[:, jc] = loss[jc]
-        ex, p1, p2, p3 = phi_functions(A)
-        if resonant is not None:
-            q_u, *q_c = resonant.split(s, np.stack([scalars[3][s], A[0], A[1]]),
-                                       (np.stack([w0_u[s], p1[0] - p2[0], p1[1] - p2[1]]), np.stack([w1_u[s], *p2])),
-                                       [(Q3[s + 1], Q3[s]), (Q3[s + 1], Q3[s]), (QT[s + 1], QT[s])], du)
-        u_y = ex_u[s][:, None] * u_y + du * (w0_u[s][:, None] * q_u[0] + w1_u[s][:, None] * q_u[1]) + q_u[2]
+        near = resonant.near[s] if resonant is not None else np.zeros(0, dtype=int)
+        self_gain = g_diag[:, near].copy()
+        A[:, near] = loss[near]
         g_diag[...] = 0.0
+        ex, p1, p2, p3 = phi_functions(A)
         out = []
-        for t, y, (q_old, q_new, q_direct) in ((0, own, q_c[0]), (1, tot, q_c[1])):
+        for t, y, (q_old, q_new, q_direct) in ((0, own, src3), (1, tot, srcT)):
+            q_old, q_new = q_old[s], q_new[s]
             r = p1[t][:, None] * y + du * ((p2[t] - p3[t])[:, None] * q_old + p3[t][:, None] * q_new)
             mat_t = Gt[t] * (-p2[t])[None, :]          # transposed (1 - p2 G); unit diagonal implied
             ybar, info = dtrtrs(mat_t.T, r, lower=0, unitdiag=1)
             if info != 0:
                 raise np.linalg.LinAlgError(f"triangular solve failed (info={info})")
             y_new = ex[t][:, None] * y + du * ((p1[t] - p2[t])[:, None] * q_old + p2[t][:, None] * q_new) \
-                + p1[t][:, None] * (Gt[t].T @ ybar) + q_direct
-            if self_gain is not None:
-                y_new[self_gain[0]] += self_gain[1][t][:, None] * ybar[self_gain[0]]
+                + p1[t][:, None] * (Gt[t].T @ ybar) + q_direct[s]
+            y_new[near] += self_gain[t][:, None] * ybar[near]
             out.append(y_new)
         own, tot = out
     return {"unscattered": u_y, "own": own, "total": tot[:, 0]}
