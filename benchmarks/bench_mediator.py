@@ -1,23 +1,20 @@
 """Benchmark: one light-mediator (g, M) point in the ``consistent`` convention (issue 11 item 6).
 
-For new (g, M) points (resonance inside, near or below the SK window) prints, per path and grid: the time
-per point (median over points of the fastest of ``--repeats`` calls), the largest error of the SK-window
-nu-bar_e flux (> 17.3 MeV) and of the CEvNS counts on natural lead (> 1 keV) against the accurate default
-grid (50 points per decade, 3 redshift substeps), and the speed-up against today's code measured in the
-same run:
+For six new (g, M) points (resonance inside, near or below the SK window) prints, per point and per code
+version, the time (fastest of ``--repeats`` calls) and the error of the SK-window nu-bar_e flux (> 17.3 MeV) and
+of the CEvNS counts on natural lead (> 1 keV) against a CONVERGED reference: the same transport on 200 points
+per decade with 3 redshift substeps per bin (E >= 1 MeV; the CEvNS range starts near 10 MeV and products only
+move down in energy, so the floor does not change either observable).  Its own convergence is printed: the
+difference from 100 points per decade with 6 substeps.  Versions, each on the fast grid (40/dec, 1 substep,
+E >= 1 MeV) and the default grid (50/dec, 3 substeps, E >= 10 keV), ``kernels="tabulated"``:
 
-* ``predict_mediator(..., kernels="tabulated")`` (:mod:`relicboost.physics.light_mediator.fast_kernels`);
-* the three-mass path (``relic_masses="normal"``, :mod:`relicboost.physics.light_mediator.mass_transport`);
+* ``abc5904`` - main before the speed work (loaded from git into a temporary module);
+* ``2f30553`` - before the in-step resonance profile (step-averaged resonant loss for the sources);
+* ``now``.
 
-each as "today" (the code of commit ``REFERENCE_COMMIT``, loaded from git into temporary modules) and "now".
-
-The reference is the tabulated path on the default grid (it agrees with ``kernels="direct"`` to ~1e-5,
-tests/validation/test_resonant_transport.py).  BLAS runs single-threaded (``--blas-threads``, set for this
-process before numpy is imported): for these small matrices extra BLAS threads only compete on a shared
-machine (we measured 3-6x slower points with the default threading under load).
-
-Target (issue 11): <= 20 ms per point within 1% of the default grid.  Run:
-``python benchmarks/bench_mediator.py [--quick] [--blas-threads N]``.
+``--three-masses`` adds the three-mass path (``relic_masses="normal"``) against its default grid, as before.
+BLAS runs single-threaded (``--blas-threads``, set before numpy is imported).  Target (issue 11): <= 20 ms
+per point within 1% of the converged result.  Run: ``python benchmarks/bench_mediator.py [--quick]``.
 """
 from __future__ import annotations
 
@@ -31,38 +28,43 @@ import time
 import warnings
 from pathlib import Path
 
-REFERENCE_COMMIT = "abc5904cdaafc0b6e528252e69156b2958a69749"  # main before the speed work (issue 11)
+VERSIONS = {"abc5904": "abc5904cdaafc0b6e528252e69156b2958a69749",   # main before the speed work (issue 11)
+            "2f30553": "2f305539ea8f72df16764f4449be12104e59b5a8"}   # before the in-step resonance profile
 POINTS = ((1e-4, 1.5e-3, "vector"), (3e-4, 1.0e-3, "complex-scalar"), (1e-4, 3e-3, "vector"),
           (2e-4, 2.2e-3, "complex-scalar"), (5e-5, 0.8e-3, "vector"), (1e-3, 1e-2, "real-scalar"))
-GRIDS = {"scan (40/dec, substeps 1)": {"points_per_decade": 40, "substeps": 1},
-         "E >= 1 MeV (40/dec, substeps 1)": {"points_per_decade": 40, "substeps": 1, "energy_min": 1.0},
-         "E >= 1 MeV (40/dec, substeps 2)": {"points_per_decade": 40, "substeps": 2, "energy_min": 1.0}}
-TARGET_MS = 20.0
+FAST = {"points_per_decade": 40, "substeps": 1, "energy_min": 1.0}
+GRIDS = {"fast (40/dec, substeps 1, E >= 1 MeV)": FAST,
+         "default (50/dec, substeps 3, E >= 10 keV)": {}}
+REFERENCE = {"points_per_decade": 200, "substeps": 3, "energy_min": 1.0}
+CONVERGENCE = {"points_per_decade": 100, "substeps": 6, "energy_min": 1.0}
+TARGET_MS, TARGET_ERR = 20.0, 0.01
 
 
-def _load_today(module: str, replace: tuple[str, str] | None = None):
-    """``relicboost.physics.light_mediator.<module>`` at REFERENCE_COMMIT as ``_today_<module>``."""
+def _load_at(commit: str, module: str, replace: tuple[str, str] | None = None):
+    """``relicboost.physics.light_mediator.<module>`` at ``commit`` as ``_v<commit>_<module>``."""
     root = Path(__file__).resolve().parents[1]
-    src = subprocess.run(["git", "show", f"{REFERENCE_COMMIT}:relicboost/physics/light_mediator/{module}.py"],
+    src = subprocess.run(["git", "show", f"{commit}:relicboost/physics/light_mediator/{module}.py"],
                          cwd=root, capture_output=True, text=True, check=True).stdout
     if replace:
         src = src.replace(*replace)
-    path = Path(tempfile.mkdtemp()) / f"_today_{module}.py"
+    name = f"_v{commit[:7]}_{module}"
+    path = Path(tempfile.mkdtemp()) / f"{name}.py"
     path.write_text(src)
-    name = f"relicboost.physics.light_mediator._today_{module}"
-    spec = importlib.util.spec_from_file_location(name, path)
+    spec = importlib.util.spec_from_file_location(f"relicboost.physics.light_mediator.{name}", path)
     loaded = importlib.util.module_from_spec(spec)
-    sys.modules[name] = loaded
+    sys.modules[spec.name] = loaded
     spec.loader.exec_module(loaded)
     return loaded
 
 
-def _today():
-    """Today's tabulated single-mass solve and three-mass fluxes, with the signatures of the current ones."""
-    fk = _load_today("fast_kernels")
-    mt = _load_today("mass_transport", ("from .fast_kernels import", "from ._today_fast_kernels import"))
+def _version(commit: str):
+    """(single-mass solve with today's signature, three-mass fluxes) of ``commit``."""
+    fk = _load_at(commit, "fast_kernels")
+    mt = _load_at(commit, "mass_transport", ("from .fast_kernels import", f"from ._v{commit[:7]}_fast_kernels import"))
 
-    def solve(solver, g, M_MeV, model, temps, m_nu_eV=0.05):
+    def solve(solver, g, M_MeV, model, temps, m_nu_eV=0.05, *_):
+        if hasattr(fk, "fast_light_mediator_solve"):
+            return fk.fast_light_mediator_solve(solver, g, M_MeV, model, temps, m_nu_eV)
         steps = fk.fast_light_channel_steps(solver.tgrid, g, M_MeV, model, m_nu_eV)
         return solver.transport.solve_conservative(solver.sources(temps), steps)
 
@@ -71,7 +73,9 @@ def _today():
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--quick", action="store_true", help="three points, scan grid only")
+    ap.add_argument("--quick", action="store_true", help="fast grid only, reference 100/dec x 6 substeps, no "
+                                                         "convergence check")
+    ap.add_argument("--three-masses", action="store_true", help="also the three-mass path (vs its default grid)")
     ap.add_argument("--blas-threads", type=int, default=1, help="BLAS threads of this process (default 1)")
     ap.add_argument("--repeats", type=int, default=3, help="calls per point, the fastest is kept (default 3)")
     args = ap.parse_args()
@@ -80,8 +84,8 @@ def main() -> None:
     import numpy as np
 
     from relicboost import Model
-    from relicboost.physics.cevns import cevns_flux, counts_from_flux
-    from relicboost.physics.light_mediator import fast_kernels
+    from relicboost.physics.cevns import counts
+    from relicboost.physics.light_mediator import fast_kernels, mass_transport
 
     def run(model, g, M, name, kw, repeats=1):
         dt = np.inf  # fastest of ``repeats`` identical calls (nothing is cached per point): less sensitive to load
@@ -91,48 +95,79 @@ def main() -> None:
                 warnings.simplefilter("ignore")
                 pred = model.predict_mediator(g, M, model=name, **kw)
             dt = min(dt, time.perf_counter() - t0)
-        return dt, pred.integrated_flux("nuebar", 17.3), float(counts_from_flux(pred.energy, cevns_flux(pred), 1.0))
-
-    from relicboost.physics.light_mediator import mass_transport
+        return dt, pred.integrated_flux("nuebar", 17.3), float(counts(pred, "total", 1.0))
 
     now = (fast_kernels.fast_light_mediator_solve, mass_transport.mass_channel_fluxes)
-    today = _today()
-    points = POINTS[:3] if args.quick else POINTS
-    grids = dict(list(GRIDS.items())[:1]) if args.quick else GRIDS
-    tab, three = {"kernels": "tabulated"}, {"relic_masses": "normal", "lightest_mass_eV": 0.01}
-    ref_model = Model(convention="consistent")
-    ref_three = Model(convention="consistent", flavour="normal")
-    ref = {p: run(ref_model, *p, tab)[1:] for p in points}
-    ref3 = {p: run(ref_three, *p, three)[1:] for p in points}
-    rows = []
+    impls = {label: _version(commit) for label, commit in VERSIONS.items()} | {"now": now}
+    grids = {k: v for k, v in GRIDS.items() if v is FAST} if args.quick else GRIDS
+    tab = {"kernels": "tabulated"}
+    t0 = time.perf_counter()
+    ref_kw = CONVERGENCE if args.quick else REFERENCE
+    ref_model = Model(convention="consistent", **ref_kw)
+    ref = {p: np.array(run(ref_model, *p, tab)[1:]) for p in POINTS}
+    print(f"converged reference: {ref_kw} ({time.perf_counter() - t0:.0f} s)", flush=True)
+    if not args.quick:
+        conv_model = Model(convention="consistent", **CONVERGENCE)
+        conv = {p: np.array(run(conv_model, *p, tab)[1:]) for p in POINTS}
+        print(f"its convergence, {CONVERGENCE} minus reference, relative:")
+        for p in POINTS:
+            d = conv[p] / ref[p] - 1
+            print(f"  g={p[0]:.0e} M={p[1] * 1e3:.1f} keV {p[2]:15s} SK {d[0]:+.2%}  CEvNS {d[1]:+.2%}")
+    rows, per_point = [], {}
     for label, kw in grids.items():
         model = Model(convention="consistent", **kw)
-        model3 = Model(convention="consistent", flavour="normal", **kw)
-        paths = (("today: tabulated", model, tab, ref, today), ("now: tabulated", model, tab, ref, now),
-                 ("today: three masses NO, m0=0.01 eV", model3, three, ref3, today),
-                 ("now: three masses NO, m0=0.01 eV", model3, three, ref3, now))
-        for path, mdl, opts, reference, impl in paths:
+        for version, impl in impls.items():
             fast_kernels.fast_light_mediator_solve, mass_transport.mass_channel_fluxes = impl
             try:
                 for name in ("vector", "complex-scalar", "real-scalar"):  # tables of this grid (not a new point)
-                    run(mdl, 1.1e-4, 1.4e-3, name, opts)
-                res = [run(mdl, *p, opts, args.repeats) for p in points]
+                    run(model, 1.1e-4, 1.4e-3, name, tab)
+                res = [run(model, *p, tab, repeats=args.repeats) for p in POINTS]
             finally:
                 fast_kernels.fast_light_mediator_solve, mass_transport.mass_channel_fluxes = now
-            err = np.array([[r[1] / reference[p][0] - 1, r[2] / reference[p][1] - 1] for r, p in zip(res, points)])
-            rows.append((path, label, 1e3 * float(np.median([r[0] for r in res])), *np.abs(err).max(axis=0)))
-            print(f"  done: {path}, {label}", file=sys.stderr, flush=True)
-    base = {(path.split(":")[1], label): ms for path, label, ms, *_ in rows if path.startswith("today")}
-    print(f"{len(points)} new (g, M) points, time: median over points of the fastest of {args.repeats} calls; "
-          "errors: max over points against the default grid "
-          f"(50/dec, substeps 3) of the same path; BLAS threads: {args.blas_threads}; load average at the end: "
-          f"{os.getloadavg()[0]:.1f} ({os.cpu_count()} CPUs)")
-    print(f"{'path':36s} {'grid':32s} {'ms/point':>9s} {'speed-up':>9s} {'max SK err':>10s} {'max CEvNS err':>13s}")
-    for path, label, ms, e_sk, e_ce in rows:
-        print(f"{path:36s} {label:32s} {ms:9.1f} {base[(path.split(':')[1], label)] / ms:9.2f} {e_sk:10.2%} "
-              f"{e_ce:13.2%}")
-    print(f"target: <= {TARGET_MS:.0f} ms per point within 1% of the default grid; speed-up: against today's "
-          "code of the same path on the same grid")
+            err = np.array([np.array(r[1:]) / ref[p] - 1 for r, p in zip(res, POINTS)])
+            per_point[(version, label)] = [(1e3 * r[0], *e) for r, e in zip(res, err)]
+            rows.append((version, label, 1e3 * float(np.median([r[0] for r in res])), *np.abs(err).max(axis=0)))
+            print(f"  done: {version}, {label}", file=sys.stderr, flush=True)
+    print(f"\n{len(POINTS)} new (g, M) points; time: fastest of {args.repeats} calls; BLAS threads: {args.blas_threads}; "
+          f"load average at the end: {os.getloadavg()[0]:.1f} ({os.cpu_count()} CPUs)")
+    print(f"{'point':38s} " + " ".join(f"{v + ' ms':>12s} {'SK err':>8s} {'CEvNS err':>9s}" for v in impls))
+    fast_label = next(iter(grids))
+    for i, p in enumerate(POINTS):
+        cells = " ".join(f"{per_point[(v, fast_label)][i][0]:12.1f} {per_point[(v, fast_label)][i][1]:+8.2%} "
+                         f"{per_point[(v, fast_label)][i][2]:+9.2%}" for v in impls)
+        print(f"g={p[0]:.0e} M={p[1] * 1e3:4.1f} keV {p[2]:15s} (fast) {cells}")
+    base = {label: ms for version, label, ms, *_ in rows if version == "abc5904"}
+    print(f"\n{'version':10s} {'grid':42s} {'ms/point':>9s} {'speed-up':>9s} {'max SK err':>10s} {'max CEvNS err':>13s}")
+    for version, label, ms, e_sk, e_ce in rows:
+        print(f"{version:10s} {label:42s} {ms:9.1f} {base[label] / ms:9.2f} {e_sk:10.2%} {e_ce:13.2%}")
+    print(f"target: <= {TARGET_MS:.0f} ms per point within {TARGET_ERR:.0%} of the converged reference; speed-up: "
+          "against abc5904 on the same grid; errors: max over the points")
+    if args.three_masses:
+        _three_masses(args, run, impls, now)
+
+
+def _three_masses(args, run, impls, now) -> None:
+    """Three-mass path (NO, m0 = 0.01 eV) on the fast grid against its default grid."""
+    import numpy as np
+
+    from relicboost import Model
+    from relicboost.physics.light_mediator import fast_kernels, mass_transport
+
+    three = {"relic_masses": "normal", "lightest_mass_eV": 0.01}
+    ref_model = Model(convention="consistent", flavour="normal")
+    ref = {p: np.array(run(ref_model, *p, three)[1:]) for p in POINTS}
+    model = Model(convention="consistent", flavour="normal", **FAST)
+    print("\nthree masses (NO, m0 = 0.01 eV), fast grid, errors against the default grid of the same path")
+    for version, impl in impls.items():
+        fast_kernels.fast_light_mediator_solve, mass_transport.mass_channel_fluxes = impl
+        try:
+            run(model, 1.1e-4, 1.4e-3, "vector", three)
+            res = [run(model, *p, three, repeats=args.repeats) for p in POINTS]
+        finally:
+            fast_kernels.fast_light_mediator_solve, mass_transport.mass_channel_fluxes = now
+        err = np.abs([np.array(r[1:]) / ref[p] - 1 for r, p in zip(res, POINTS)]).max(axis=0)
+        print(f"{version:10s} {1e3 * float(np.median([r[0] for r in res])):9.1f} ms  max SK err {err[0]:.2%}  "
+              f"max CEvNS err {err[1]:.2%}")
 
 
 if __name__ == "__main__":

@@ -34,6 +34,17 @@ adaptive_substeps : bool
     Multiply ``substeps`` by 2, 4, 8 at lam >= 3e-10, 3e-9, 3e-8 MeV^-3 (default True), where the
     optical depth per step is large: keeps the SK-window flux and CEvNS-range flux within 0.3% of
     the converged solution (with 3 fixed substeps they were 0.5% low at lam = 1e-9, 2% at 1e-8).
+relic_masses : {"single", "normal", "inverted"}
+    Relic mass states of the heavy-mediator rate (:mod:`relicboost.physics.relic_masses`).  "single" (default,
+    the paper's one m_nu): every state scatters with sigma = lam E, the relic partner lands democratically.
+    "normal"/"inverted" (NuFIT 5.2 splittings, needs ``flavour`` of the same ordering): sigma_i = G^2 m_i E on
+    state i, with lam = G^2 m_bar, m_bar the mean of the three masses, so the summed rate is that of "single" at
+    the same lam and the relic partner lands in state i with probability m_i / sum m.
+lightest_mass_eV : float
+    Lightest relic mass in eV, [0, 1] (default 0.05); for "single" the common mass (only used with thermal momenta).
+relic_momenta : {"rest", "thermal"}
+    Relics at rest (default) or with Fermi-Dirac momenta at T_nu (1+z): the rate on a state scales with
+    <E_r + p^2/(3 E_r)> instead of m (:func:`relicboost.physics.relic_masses.rate_masses_eV`); with "single" only.
 """
 from __future__ import annotations
 
@@ -86,8 +97,26 @@ class ConsistentOptions:
     theta13: float = 8.58
     substeps: int = 3
     adaptive_substeps: bool = True
+    relic_masses: str = "single"
+    lightest_mass_eV: float = 0.05
+    relic_momenta: str = "rest"
 
     def __post_init__(self) -> None:
+        check_choice("relic_masses", self.relic_masses, ("single", "normal", "inverted"))
+        check_choice("relic_momenta", self.relic_momenta, ("rest", "thermal"))
+        m0 = self.lightest_mass_eV
+        if isinstance(m0, bool) or not isinstance(m0, (int, float, np.integer, np.floating)) \
+                or not (np.isfinite(m0) and 0.0 <= m0 <= 1.0):
+            raise ValueError(f"lightest_mass_eV must be a number in [0, 1] eV, got {m0!r}")
+        object.__setattr__(self, "lightest_mass_eV", float(m0))
+        if self.relic_masses != "single" and self.flavour != self.relic_masses:
+            raise ValueError(f"relic_masses={self.relic_masses!r} needs flavour={self.relic_masses!r} (channels = "
+                             f"mass states of the same ordering), got flavour={self.flavour!r}")
+        if self.relic_momenta == "thermal" and self.relic_masses != "single":
+            raise ValueError("relic_momenta='thermal' is implemented for relic_masses='single' in the heavy-mediator "
+                             "transport (three thermal masses: Model.predict_mediator)")
+        if self.relic_momenta == "thermal" and self.lightest_mass_eV <= 0.0:
+            raise ValueError("lightest_mass_eV must be > 0 for relic_masses='single' with relic_momenta='thermal'")
         if not isinstance(self.adaptive_substeps, (bool, np.bool_)):
             raise TypeError(f"adaptive_substeps must be True or False, got {self.adaptive_substeps!r}")
         object.__setattr__(self, "relic_dof", _check_relic_dof(self.relic_dof))
@@ -100,6 +129,8 @@ class ConsistentOptions:
         object.__setattr__(self, "substeps", int(s))
 
 
+#: Relic-mass options of the heavy-mediator ``consistent`` convention.
+RELIC_MASS_OPTIONS: tuple[str, ...] = ("relic_masses", "lightest_mass_eV", "relic_momenta")
 #: Option type of each named convention.
 OPTION_TYPES: dict[str, type] = {"paper": PaperOptions, "consistent": ConsistentOptions}
 #: Preset option values of each convention (the dataclass defaults), as plain dicts.
@@ -112,6 +143,9 @@ def make_options(convention: str, overrides: dict[str, Any]) -> PaperOptions | C
     cls = OPTION_TYPES[convention]
     allowed = sorted(f.name for f in fields(cls))
     unknown = sorted(set(overrides) - set(allowed))
+    if unknown and convention == "paper" and unknown[0] in RELIC_MASS_OPTIONS:
+        raise ValueError(f"{unknown[0]} is an option of the 'consistent' convention: the paper convention has one "
+                         "relic mass m_nu, absorbed in lam = G_X^2 m_nu (use convention='consistent')")
     if unknown:
         raise ValueError(f"unknown option {unknown[0]!r} for convention {convention!r}; allowed: {allowed}")
     return cls(**overrides)

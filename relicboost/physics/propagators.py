@@ -197,11 +197,52 @@ class ConsistentPropagator(Propagator):
     def label(self) -> str:
         flavour = {"none": "no flavour conversion", "normal": "MSW normal ordering",
                    "inverted": "MSW inverted ordering"}[self.options.flavour]
-        return f"convention: consistent (transport, {flavour}, relic_dof = {self.options.relic_dof:g})"
+        o = self.options
+        relics = "" if o.relic_masses == "single" and o.relic_momenta == "rest" else (
+            f", relic masses {o.relic_masses} (lightest {o.lightest_mass_eV:g} eV, {o.relic_momenta})")
+        return f"convention: consistent (transport, {flavour}, relic_dof = {o.relic_dof:g}{relics})"
 
     def species_fluxes(self, lam: float, temps: tuple[float, float, float]) -> tuple[np.ndarray, np.ndarray]:
-        dsnb, total = self.solver_for(self.substep_multiplier(lam)).species_fluxes(lam, temps)
-        return dsnb, total - dsnb
+        solver = self.solver_for(self.substep_multiplier(lam))
+        o = self.options
+        if (o.relic_masses == "single" and o.relic_momenta == "rest") or lam == 0.0:
+            dsnb, total = solver.species_fluxes(lam, temps)
+            return dsnb, total - dsnb
+        return self._relic_mass_fluxes(solver, lam, temps)
+
+    def relic_masses_eV(self) -> np.ndarray:
+        """(m_1, m_2, m_3) in eV of the ``relic_masses`` option (all equal for "single")."""
+        from .relic_masses import relic_masses_eV
+
+        return relic_masses_eV(self.options.relic_masses, self.options.lightest_mass_eV)
+
+    def _relic_mass_fluxes(self, solver, lam: float, temps: tuple[float, float, float]) -> tuple[np.ndarray, np.ndarray]:
+        """(dsnb, boosted) with per-state heavy rates sigma_i = G^2 mu_i E, lam = G^2 m_bar (options docstring).
+
+        Every beam channel scatters with the summed rate lam E sum_i mu_i(z) / (3 m_bar) per relic (nu, nu-bar)
+        pair; the relic partner lands in mass state i (nu_i or nu-bar_i) with probability m_i / sum m (rest
+        masses, so the channel split of the transport solution stays exact).
+        """
+        from .relic_masses import rate_masses_eV
+        from .transport import FlatStep, flat_step
+
+        tg, tr = solver.tgrid, solver.transport
+        masses = self.relic_masses_eV()
+        mu = rate_masses_eV(masses, self.options.relic_momenta, 0.5 * (tg.u[:-1] + tg.u[1:]))
+        rate = mu.sum(axis=1) / masses.sum()                                        # per step, 1 at rest
+        steps = (FlatStep(c=lam * float(tg.kappa_e[n] * rate[n]), loss=lam * float(tg.kappa_e[n] * rate[n]) * tg.energy)
+                 for n in range(tg.n_steps - 1, -1, -1))
+
+        def advance(y, st, streams, q_old, q_new, du):
+            return flat_step(y, st.c, streams, tg.energy, tg.width, tg.half_left, q_old, q_new, du)
+
+        raw = tr.integrate(solver.sources(temps), steps, advance)
+        w = np.tile(masses / (2.0 * masses.sum()), 2)                               # (nu_i, nu-bar_i) channels
+        own_T = raw["own"] @ tr.mult
+        channels = tr.S @ raw["own"].T + w[:, None] * (raw["total"] - own_T)[None, :]
+        dsnb = tr.W @ (tr.S @ raw["unscattered"].T)
+        total = tr.W @ channels
+        return dsnb, np.maximum(total - dsnb, 0.0)
 
     def energy_budget(self, lam: float, temps: tuple[float, float, float]) -> dict[str, float]:
         """Comoving energy balance at ``lam`` (:meth:`relicboost.physics.transport.ConsistentSolver.energy_budget`)."""

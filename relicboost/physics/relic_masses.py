@@ -96,3 +96,26 @@ def thermal_nodes(n_p: int = 24, n_c: int = 8) -> tuple[np.ndarray, np.ndarray, 
     c, wc = np.polynomial.legendre.leggauss(n_c)
     w = (wq[:, None] * wc[None, :] / 2.0).ravel()
     return np.repeat(q, n_c), np.tile(c, n_p), w / w.sum()
+
+
+def rate_masses_eV(masses_eV, relic_momenta: str, u: np.ndarray) -> np.ndarray:
+    """Heavy-mediator rate per relic mass state as an effective mass, eV, shape (len(u), 3).
+
+    In the heavy limit sigma = G^2 s / 2 per state with s = 2 E (E_r - p cos), times the flux factor
+    (1 - v cos): the rate on state i is G^2 E mu_i with mu_i = <(E_r - p cos)(1 - p cos / E_r)>
+    = <E_r + p^2 / (3 E_r)> over the relic Fermi-Dirac momenta at T_nu (1+z), u = ln(1+z)
+    (:func:`thermal_nodes`); ``relic_momenta="rest"``: mu_i = m_i.
+    """
+    m = np.asarray(masses_eV, dtype=float)
+    u = np.atleast_1d(np.asarray(u, dtype=float))
+    if relic_momenta == "rest":
+        return np.broadcast_to(m, (u.size, m.size)).copy()
+    if relic_momenta != "thermal":
+        raise ValueError(f"relic_momenta must be 'rest' or 'thermal', got {relic_momenta!r}")
+    q, c, w = thermal_nodes()
+    p = q[None, :] * T_NU_TODAY_EV * np.exp(u)[:, None]                 # (n_u, nodes)
+    out = np.empty((u.size, m.size))
+    for i, mi in enumerate(m):
+        er = np.sqrt(mi**2 + p**2)
+        out[:, i] = ((er - p * c) * (1.0 - p * c / er) * w).sum(axis=1)
+    return out

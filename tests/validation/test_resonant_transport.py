@@ -70,7 +70,7 @@ def test_a_heavy_regime_matches_heavy_solver_with_tree_kernel(solver_none, name,
 
 def test_equal_masses_reproduce_single_mass_total(solver_normal):
     pm = ParticleModel("paper", mediator="vector")
-    _, single = light_mediator_fluxes(solver_normal, 1e-4, 1.5e-3, "vector", TEMPS, model=pm)
+    _, single = light_mediator_fluxes(solver_normal, 1e-4, 1.5e-3, "vector", TEMPS, model=pm, split_crossing=False)
     dsnb3, three = mt.mass_channel_fluxes(solver_normal, 1e-4, 1.5e-3, pm, TEMPS, [0.05] * 3, split_crossing=False)
     np.testing.assert_allclose(_all(three), _all(single), rtol=1e-5, atol=1e-5 * _all(single).max())
     assert np.all(three >= dsnb3 * (1 - 1e-9))

@@ -157,7 +157,8 @@ def light_channel_steps(tgrid: TransportGrid, g: float, M_MeV: float, mediator: 
 
 def light_mediator_fluxes(solver, g: float, M_MeV: float, mediator: str, temps: tuple[float, float, float],
                           m_nu_eV: float = 0.05, normalise: str = "paper",
-                          model: ParticleModel | None = None, kernels: str = "direct") -> tuple[np.ndarray, np.ndarray]:
+                          model: ParticleModel | None = None, kernels: str = "direct",
+                          split_crossing: bool = True) -> tuple[np.ndarray, np.ndarray]:
     """(dsnb, total) of (nue, nuebar, nux), shape (3, n_E), cm^-2 s^-1 MeV^-1, for E_tot = 3e53 erg.
 
     Parameters
@@ -171,7 +172,11 @@ def light_mediator_fluxes(solver, g: float, M_MeV: float, mediator: str, temps: 
     kernels : {"direct", "tabulated"}
         "direct": shapes evaluated per step (:func:`light_channel_steps`); "tabulated": the same
         deposits interpolated from per-grid tables (:mod:`.fast_kernels`; agrees to ~1e-5, a new point
-        costs a fraction; the first call per grid builds the tables, ~1-8 s).
+        costs a fraction; the first call per grid builds the tables, ~1-8 s).  Both are solved by
+        :func:`.fast_kernels.fast_light_mediator_solve`.
+    split_crossing : bool
+        Split the sources of the step in which a node crosses a narrow resonance at the crossing (default;
+        as :func:`.mass_transport.mass_channel_fluxes`); False: the whole step sees the resonant loss.
     temps : tuple of float
         Supernova temperatures of nue, nuebar, nux in MeV.
     """
@@ -179,13 +184,12 @@ def light_mediator_fluxes(solver, g: float, M_MeV: float, mediator: str, temps: 
         raise ValueError(f"relic_dof must be 6 for light-mediator transport, got {solver.tgrid.relic_dof!r}")
     if kernels not in ("direct", "tabulated"):
         raise ValueError(f"kernels must be 'direct' or 'tabulated', got {kernels!r}")
-    if kernels == "tabulated":
-        from .fast_kernels import fast_light_mediator_solve
+    if mediator == "flat" and model is None:  # four-Fermi check kernel: no resonance
+        steps = light_channel_steps(solver.tgrid, g, M_MeV, mediator, m_nu_eV, normalise)
+        return solver.transport.species(solver.transport.solve_conservative(solver.sources(temps), steps))
+    from .fast_kernels import fast_light_mediator_solve
 
-        pm = model or (ParticleModel("paper", mediator=mediator) if normalise == "paper"
-                       else ParticleModel("complex-scalar" if mediator == "scalar" else "vector"))
-        raw = fast_light_mediator_solve(solver, g, M_MeV, pm, temps, m_nu_eV)
-    else:
-        steps = light_channel_steps(solver.tgrid, g, M_MeV, mediator, m_nu_eV, normalise, model)
-        raw = solver.transport.solve_conservative(solver.sources(temps), steps)
+    pm = model or (ParticleModel("paper", mediator=mediator) if normalise == "paper"
+                   else ParticleModel("complex-scalar" if mediator == "scalar" else "vector"))
+    raw = fast_light_mediator_solve(solver, g, M_MeV, pm, temps, m_nu_eV, kernels, split_crossing)
     return solver.transport.species(raw)
