@@ -12,7 +12,9 @@ E >= 1 MeV) and the default grid (50/dec, 3 substeps, E >= 10 keV), ``kernels="t
 * ``2f30553`` - before the in-step resonance profile (step-averaged resonant loss for the sources);
 * ``now``.
 
-``--three-masses`` adds the three-mass path (``relic_masses="normal"``) against its default grid, as before.
+``--placement-sweep`` (alone): errors of the fast grid when the grid is shifted so that E_res sits at eight
+placements over one node spacing (issue 11 item 6, point 1).  ``--three-masses`` adds the three-mass path
+(``relic_masses="normal"``) against its default grid, as before.
 BLAS runs single-threaded (``--blas-threads``, set before numpy is imported).  Target (issue 11): <= 20 ms
 per point within 1% of the converged result.  Run: ``python benchmarks/bench_mediator.py [--quick]``.
 """
@@ -38,6 +40,7 @@ GRIDS = {"fast (40/dec, substeps 1, E >= 1 MeV)": FAST,
 REFERENCE = {"points_per_decade": 200, "substeps": 3, "energy_min": 1.0}
 CONVERGENCE = {"points_per_decade": 100, "substeps": 6, "energy_min": 1.0}
 TARGET_MS, TARGET_ERR = 20.0, 0.01
+SPECIES = ("nue", "nuebar", "nux")
 
 
 def _load_at(commit: str, module: str, replace: tuple[str, str] | None = None):
@@ -78,6 +81,8 @@ def main() -> None:
     ap.add_argument("--three-masses", action="store_true", help="also the three-mass path (vs its default grid)")
     ap.add_argument("--blas-threads", type=int, default=1, help="BLAS threads of this process (default 1)")
     ap.add_argument("--repeats", type=int, default=3, help="calls per point, the fastest is kept (default 3)")
+    ap.add_argument("--placement-sweep", action="store_true",
+                    help="only the E_res placement sweep of the points with E_res in the SK window")
     args = ap.parse_args()
     for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
         os.environ[var] = str(args.blas_threads)
@@ -86,6 +91,10 @@ def main() -> None:
     from relicboost import Model
     from relicboost.physics.cevns import counts
     from relicboost.physics.light_mediator import fast_kernels, mass_transport
+
+    if args.placement_sweep:
+        _placement_sweep()
+        return
 
     def run(model, g, M, name, kw, repeats=1):
         dt = np.inf  # fastest of ``repeats`` identical calls (nothing is cached per point): less sensitive to load
@@ -168,6 +177,69 @@ def _three_masses(args, run, impls, now) -> None:
         err = np.abs([np.array(r[1:]) / ref[p] - 1 for r, p in zip(res, POINTS)]).max(axis=0)
         print(f"{version:10s} {1e3 * float(np.median([r[0] for r in res])):9.1f} ms  max SK err {err[0]:.2%}  "
               f"max CEvNS err {err[1]:.2%}")
+
+
+def _shifted_prediction(model, energy, g: float, M_MeV: float, name: str):
+    """Prediction of the fast path (tabulated kernels) on the log grid ``energy`` (same spacing as ``model``'s)."""
+    from relicboost.physics.light_mediator import light_mediator_fluxes
+    from relicboost.physics.light_mediator.models import ParticleModel
+    from relicboost.physics.transport import consistent_solver
+    from relicboost.prediction import Prediction
+
+    prop, o = model.propagator, model.propagator.options
+    opts = {"relic_dof": o.relic_dof, "flavour": o.flavour, "theta12": o.theta12, "theta13": o.theta13,
+            "substeps": o.substeps}
+    solver = consistent_solver(energy, prop.grid.cosmology, prop.grid.sfr, opts, prop.grid.spec.z_max)
+    pm, par = ParticleModel(name), dict(model.defaults)
+    dsnb, total = light_mediator_fluxes(solver, g, M_MeV, pm.mediator, tuple(par[f"T_{s}"] for s in SPECIES), 0.05,
+                                        "paper", pm, "tabulated")
+    return Prediction(energy=energy, dsnb=dict(zip(SPECIES, dsnb)), boosted=dict(zip(SPECIES, total - dsnb)),
+                      params=par, convention="consistent", options=dict(model.options),
+                      boosted_channels=prop.cevns_boosted_channels)
+
+
+def _trapezoid_sk(pred, emin: float = 17.3) -> float:
+    """SK-window nu-bar_e flux (> emin MeV) by the trapezoid rule in ln E (node values joined linearly)."""
+    import numpy as np
+
+    x, y = np.log(pred.energy), pred.flux("nuebar", "total") * pred.energy
+    k = int(np.searchsorted(x, np.log(emin)))
+    y_min = np.interp(np.log(emin), x[k - 1:k + 1], y[k - 1:k + 1])
+    return float(np.trapezoid(np.concatenate([[y_min], y[k:]]), np.concatenate([[np.log(emin)], x[k:]])))
+
+
+def _placement_sweep(n_placements: int = 8) -> None:
+    """Errors of the fast grid (40/dec, 1 substep) for E_res = M^2/(2 m_nu) at n_placements fractions f of one node
+    spacing above a node (the grid shifted in ln E), for both parities of the Simpson pairs of
+    ``integrated_flux`` (grid start shifted by one node); "trapz": the same nodes integrated by the trapezoid rule.
+    Reference: 100/dec x 6 substeps (the --quick reference)."""
+    import numpy as np
+
+    from relicboost import Model
+    from relicboost.physics.cevns import counts
+
+    model = Model(convention="consistent", **FAST)
+    ref_model = Model(convention="consistent", **CONVERGENCE)
+    e0 = model.grid.energy
+    h, n = float(np.log(e0[1] / e0[0])), e0.size
+    print(f"E_res placement sweep, fast grid; reference {CONVERGENCE}; errors in %")
+    for g, M, name in POINTS:
+        e_res = M**2 / (2 * 0.05e-6)
+        if not 17.3 < e_res < 200.0:
+            continue
+        pr = ref_model.predict_mediator(g, M, model=name, kernels="tabulated")
+        ref_sk, ref_ce = pr.integrated_flux("nuebar", 17.3), float(counts(pr, "total", 1.0))
+        print(f"g={g:.0e} M={M * 1e3:.1f} keV {name} (E_res = {e_res:.1f} MeV)\n"
+              f"{'f':>6s} {'SK simpson (par 0 / 1)':>24s} {'SK trapz':>9s} {'CEvNS':>7s}")
+        for f in np.arange(n_placements) / n_placements:
+            cells = []
+            for parity in (0, 1):
+                lo = np.log(e_res) - (np.floor(np.log(e_res / e0[0]) / h) + f + 1 + parity) * h
+                pred = _shifted_prediction(model, np.exp(lo + h * np.arange(n + 1 + parity)), g, M, name)
+                cells.append((pred.integrated_flux("nuebar", 17.3) / ref_sk - 1, _trapezoid_sk(pred) / ref_sk - 1,
+                              float(counts(pred, "total", 1.0)) / ref_ce - 1))
+            print(f"{f:6.3f} {100 * cells[0][0]:+11.2f} / {100 * cells[1][0]:+7.2f}% {100 * cells[0][1]:+8.2f}% "
+                  f"{100 * cells[0][2]:+6.2f}%", flush=True)
 
 
 if __name__ == "__main__":

@@ -7,6 +7,11 @@ Known failure (xfail, strict, so that a fix shows): point 1 (vector, g = 1e-4, M
 E_res = M^2 / (2 m_nu) = 22.5 MeV inside the SK window; the opaque resonance cuts the flux at E_res to
 (nearly) nothing below it, a jump between two nodes that any node interpolation integrates with an
 O(jump x spacing) error: +3.5% at 40/dec (the node values themselves agree with the fine grid).
+Measured with ``benchmarks/bench_mediator.py --placement-sweep`` (grid shifted in ln E so that E_res sits a fraction
+f of a spacing above a node): the SK error depends on f AND on the parity of the node below E_res in the Simpson
+pairs of ``integrated_flux`` (f = 0.625: -0.1% odd index, +3.8% even index, today's grid has f = 0.65, even); the
+trapezoid rule on the same nodes is parity-free but spans -2.6% ... +2.1% over f, the CEvNS counts -2.4% ... -0.2%.
+Aligning E_res with the grid alone therefore does not remove the error (issue 11 item 6 stays open).
 """
 from __future__ import annotations
 
