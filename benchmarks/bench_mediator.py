@@ -29,16 +29,17 @@ import tempfile
 import time
 import warnings
 from pathlib import Path
+from typing import Any
 
 VERSIONS = {"abc5904": "abc5904cdaafc0b6e528252e69156b2958a69749",   # main before the speed work (issue 11)
             "2f30553": "2f305539ea8f72df16764f4449be12104e59b5a8"}   # before the in-step resonance profile
 POINTS = ((1e-4, 1.5e-3, "vector"), (3e-4, 1.0e-3, "complex-scalar"), (1e-4, 3e-3, "vector"),
           (2e-4, 2.2e-3, "complex-scalar"), (5e-5, 0.8e-3, "vector"), (1e-3, 1e-2, "real-scalar"))
-FAST = {"points_per_decade": 40, "substeps": 1, "energy_min": 1.0}
-GRIDS = {"fast (40/dec, substeps 1, E >= 1 MeV)": FAST,
+FAST: dict[str, Any] = {"points_per_decade": 40, "substeps": 1, "energy_min": 1.0}
+GRIDS: dict[str, dict[str, Any]] = {"fast (40/dec, substeps 1, E >= 1 MeV)": FAST,
          "default (50/dec, substeps 3, E >= 10 keV)": {}}
-REFERENCE = {"points_per_decade": 200, "substeps": 3, "energy_min": 1.0}
-CONVERGENCE = {"points_per_decade": 100, "substeps": 6, "energy_min": 1.0}
+REFERENCE: dict[str, Any] = {"points_per_decade": 200, "substeps": 3, "energy_min": 1.0}
+CONVERGENCE: dict[str, Any] = {"points_per_decade": 100, "substeps": 6, "energy_min": 1.0}
 TARGET_MS, TARGET_ERR = 20.0, 0.01
 SPECIES = ("nue", "nuebar", "nux")
 
@@ -54,6 +55,8 @@ def _load_at(commit: str, module: str, replace: tuple[str, str] | None = None):
     path = Path(tempfile.mkdtemp()) / f"{name}.py"
     path.write_text(src)
     spec = importlib.util.spec_from_file_location(f"relicboost.physics.light_mediator.{name}", path)
+    if spec is None or spec.loader is None:
+        raise ImportError(f"cannot load {module} at {commit}")
     loaded = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = loaded
     spec.loader.exec_module(loaded)
