@@ -6,7 +6,9 @@ SK-window flux and the CEvNS counts.
 Known failure (xfail, strict, so that a fix shows): point 1 (vector, g = 1e-4, M = 1.5 keV) has
 E_res = M^2 / (2 m_nu) = 22.5 MeV inside the SK window; the opaque resonance cuts the flux at E_res to
 (nearly) nothing below it, a jump between two nodes that any node interpolation integrates with an
-O(jump x spacing) error: +3.5% at 40/dec (the node values themselves agree with the fine grid).
+O(jump x spacing) error: +3.5% at 40/dec.  Shape on the 100/dec grid: below E_res the flux falls linearly to ~0 at
+E_res over ~3.5 fast spacings, above it jumps to its full value; the fast node values agree within 1.5% except
+the two nodes next to E_res (+4%).
 Measured with ``benchmarks/bench_mediator.py --placement-sweep`` (grid shifted in ln E so that E_res sits a fraction
 f of a spacing above a node): the SK error depends on f AND on the parity of the node below E_res in the Simpson
 pairs of ``integrated_flux`` (f = 0.625: -0.1% odd index, +3.8% even index, today's grid has f = 0.65, even); the
