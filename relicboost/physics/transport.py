@@ -49,7 +49,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from functools import lru_cache
 
 import numpy as np
 
@@ -62,6 +61,7 @@ from .etd2 import (
     phi_functions,
     sum_above,
 )
+from .propagation import FermiDiracSources
 from .transport_grid import TransportGrid, build_transport_grid, source_table
 
 __all__ = [
@@ -320,16 +320,12 @@ class ConsistentSolver:
     def __init__(self, tgrid: TransportGrid, transport: ConsistentTransport) -> None:
         self.tgrid = tgrid
         self.transport = transport
-        self._source = lru_cache(maxsize=64)(self._source_uncached)
-
-    def _source_uncached(self, T: float) -> np.ndarray:
-        from .sources import DEFAULT_E_TOT_ERG, fermi_dirac_spectrum
-
-        return source_table(self.tgrid, lambda e: fermi_dirac_spectrum(e, T, DEFAULT_E_TOT_ERG))
+        # source_table(tgrid, fermi_dirac_spectrum(., T)) per temperature, cached
+        self._fermi_dirac = FermiDiracSources(tgrid.source_weight, tgrid.energy[None, :] * np.exp(tgrid.u)[:, None], 64)
 
     def sources(self, temps: tuple[float, float, float]) -> np.ndarray:
         """Sources (n_u, n_E, 3) for (nue, nuebar, nux) temperatures in MeV, E_tot = 3e53 erg."""
-        return np.stack([self._source(float(T)) for T in temps], axis=-1)
+        return self._fermi_dirac(temps, axis=-1)
 
     def species_fluxes(self, lam: float, temps: tuple[float, float, float]) -> tuple[np.ndarray, np.ndarray]:
         """(dsnb, total) of (nue, nuebar, nux), each (3, n_E) in cm^-2 s^-1 MeV^-1, for E_tot = 3e53 erg.
