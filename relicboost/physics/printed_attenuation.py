@@ -19,6 +19,8 @@ memory allocator setting.  The buffers make an instance (and the Model that hold
 """
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 
 from .grids import PropagationGrid
@@ -88,6 +90,8 @@ class PrintedAttenuation:
         self._cpow = np.empty((LONG_SERIES.shape[1], n_e))
         self._exponents = np.arange(LONG_SERIES.shape[1])[:, None]
         self._w = np.empty((3,) + tab)
+        self._minus_d = -np.stack([self.d1, self.d2])
+        self._g = np.empty((2,) + tab)
         self._t = np.empty(tab)
         self._b = [np.empty(tab) for _ in range(6)]
         self._mask = np.empty(tab, dtype=bool)
@@ -163,12 +167,10 @@ class PrintedAttenuation:
     def _panel_blocks(self, src: np.ndarray, c: np.ndarray) -> np.ndarray:
         """Integral of src exp(-tau) over each Simpson panel, tau from the panel start (work buffer)."""
         w = self._weights(c)
-        g = self._b[0]
-        for j, d in ((1, self.d1), (2, self.d2)):          # w_j *= exp(-(tau_j - j a)) = exp(-d_j c)
-            np.multiply(d[:, None], c[None, :], out=g)
-            np.negative(g, out=g)
-            np.exp(g, out=g)
-            w[j] *= g
+        g = self._g
+        np.multiply(self._minus_d[:, :, None], c, out=g)    # w_j *= exp(-(tau_j - j a)) = exp(-d_j c), j = 1, 2
+        np.exp(g, out=g)
+        w[1:] *= g
         blocks, tmp = self._blocks, self._tmp
         np.multiply(src[..., 0:-2:2, :], w[0], out=blocks)
         np.multiply(src[..., 1:-1:2, :], w[1], out=tmp)
@@ -251,23 +253,53 @@ class PrintedAttenuation:
         blocks = self._panel_blocks(src, c)
         zws = np.atleast_2d(np.asarray(z_weight, dtype=float)) * self.z_factor[:, 0]
         x = self._decay_to_start(c)
-        overflow_free = float(c.max()) * self.k_end < MAX_EXPONENT
-        r2 = self._b[2] if overflow_free else self._panel_decay(c)  # decay factors used only on the recurrence path
         today = np.einsum("...pe,pe->...e", blocks, x)
-        weighted = []
-        for zw in zws:
-            v = self._b[3]
-            if overflow_free:
-                np.divide(zw[:-1, None], x, out=v)
-                np.cumsum(v, axis=0, out=v)
-                v *= x
-            else:
-                v[0] = zw[0]
-                for p in range(1, self.n_panels):
-                    np.multiply(v[p - 1], r2[p - 1], out=v[p])
-                    v[p] += zw[p]
-            weighted.append(np.einsum("...pe,pe->...e", blocks, v))
+        v = self._history(c, zws[:, :-1], x)
+        weighted = np.einsum("...pe,pke->k...e", blocks, v)
         if np.ndim(z_weight) == 1:
             return today, weighted[0]
-        return today, np.stack(weighted)
         return today, weighted
+
+    def _history(self, c: np.ndarray, zw: np.ndarray, x: np.ndarray) -> np.ndarray:
+        """V_p = sum_{m <= p} zw_m exp(-c (k_p - k_m)) for each row of ``zw`` (K, n_panels): (n_panels, K, n_E).
+
+        One cumulative sum of zw_m exp(+c k_m) where no exponent exceeds MAX_EXPONENT; otherwise the
+        same sum restarted on runs of panels whose spread of c k stays below it (the earlier runs enter
+        through one carried term exp(-Delta tau) <= 1), or, when runs would hold few panels, the
+        recurrence V_p = zw_p + exp(-Delta tau_{p-1}) V_{p-1}.
+        """
+        c_max = float(c.max())
+        zw = zw.T                                                      # (n_panels, K)
+        if c_max * self.k_end < MAX_EXPONENT:
+            v = np.divide(zw[:, :, None], x[:, None, :])
+            np.cumsum(v, axis=0, out=v)
+            v *= x[:, None, :]
+            return v
+        k = self.k_start
+        starts = [0]
+        while True:  # runs [a, b) with c_max (k_{b-1} - k_a) < MAX_EXPONENT, at least one panel each
+            a = starts[-1]
+            b = max(int(np.searchsorted(k, k[a] + MAX_EXPONENT / c_max, side="left")), a + 1)
+            if b >= self.n_panels:
+                break
+            starts.append(b)
+        v = np.empty((self.n_panels, zw.shape[1], self.n_e))
+        if 4 * len(starts) > self.n_panels:
+            # same-shape contiguous rows: the loop's ufuncs do not broadcast
+            r2 = np.repeat(self._panel_decay(c)[:, None, :], zw.shape[1], axis=1)
+            v[...] = zw[:, :, None]
+            step = np.empty(v.shape[1:])
+            for p in range(1, self.n_panels):
+                np.multiply(v[p - 1], r2[p - 1], out=step)
+                v[p] += step
+            return v
+        bounds = [*starts, self.n_panels]
+        for a, b in itertools.pairwise(bounds):
+            grow = np.exp(np.multiply.outer(k[a:b] - k[a], c))[:, None, :]   # exp(+c (k_m - k_a)) <= e^600
+            run = v[a:b]
+            np.multiply(zw[a:b, :, None], grow, out=run)
+            np.cumsum(run, axis=0, out=run)
+            if a > 0:
+                run += v[a - 1] * np.exp(-c * (k[a] - k[a - 1]))
+            run /= grow
+        return v
