@@ -58,6 +58,7 @@ from .etd2 import (
     etd2_step,
     etd2_weights,
     flat_step,
+    flat_transport,
     phi_functions,
     sum_above,
 )
@@ -284,11 +285,21 @@ class ConsistentTransport:
         with cumulative sums (O(n_E) per step instead of O(n_E^2)).
         """
         tg = self.tgrid
+        y, hist = flat_transport(Q3, self.mult, lam * tg.kappa_e, tg.energy, tg.width, tg.half_left, tg.du,
+                                 history)
+        out = {"unscattered": y[:, :3], "own": y[:, 3:6], "total": y[:, 6]}
+        if hist is not None:
+            out["total_history"] = hist
+        return out
+
+    def solve_heavy_stepwise(self, Q3: np.ndarray, lam: float) -> dict:
+        """:meth:`solve_heavy` one :func:`flat_step` at a time through :meth:`integrate` (reference)."""
+        tg = self.tgrid
 
         def advance(y, st, streams, q_old, q_new, du):
             return flat_step(y, st.c, streams, tg.energy, tg.width, tg.half_left, q_old, q_new, du)
 
-        return self.integrate(Q3, _flat_steps(tg, lam), advance, history)
+        return self.integrate(Q3, _flat_steps(tg, lam), advance)
 
     def species(self, raw: dict) -> tuple[np.ndarray, np.ndarray]:
         """Detected (nue, nuebar, nux) fluxes from :meth:`solve` output.
