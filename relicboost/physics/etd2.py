@@ -99,10 +99,9 @@ FLAT_BLOCK = 32
 
 
 def _sum_above_last(x: np.ndarray, out: np.ndarray) -> np.ndarray:
-    """:func:`sum_above` along the last axis of x, written into ``out`` (same summation order)."""
-    np.cumsum(x[..., ::-1], axis=-1, out=out[..., ::-1])    # out[..., k] = sum_{j>=k} x[..., j]
-    out[..., :-1] = out[..., 1:]
-    out[..., -1] = 0.0
+    """:func:`sum_above` along the last axis of x into ``out`` (same summation order), whose last
+    column must hold 0 (it is never written)."""
+    np.cumsum(x[..., :0:-1], axis=-1, out=out[..., -2::-1])  # out[..., k] = sum_{j>k} x[..., j]
     return out
 
 
@@ -140,13 +139,20 @@ def flat_transport(Q3: np.ndarray, mult: np.ndarray, c_steps: np.ndarray, e: np.
     col = np.searchsorted(streams, FLAT_STREAMS)                   # stream of each column
     y = np.zeros((FLAT_STREAMS.size, n_e))                        # columns as rows: contiguous in energy
     hist = np.zeros((n_steps + 1, n_e)) if history else None
-    wy, gain, r, step = (np.empty_like(y) for _ in range(4))
+    wy, r = np.empty_like(y), np.empty_like(y)
+    gain, step = np.zeros_like(y), np.zeros_like(y)               # last columns stay 0 (_sum_above_last)
     for top in range(n_steps, 0, -FLAT_BLOCK):
         ns = np.arange(top - 1, max(top - FLAT_BLOCK, 0) - 1, -1)  # steps of this block in time order
         c = c_steps[ns]
         mc = (c[:, None] * FLAT_STREAMS)[:, :, None]               # m c of each column, (B, 7, 1)
-        A = c[:, None, None] * (e - streams[:, None] * d)           # (B, 3, n_E)
-        ex, w0, w1 = (x[:, col] for x in etd2_weights(A))          # (B, 7, n_E)
+        # A = c (e - m d) for m = 0, 1; for m = 2 it is c e_{k-1} (2 d_k = e_k - e_{k-1} exactly, d_0 = 0),
+        # the m = 0 value one node down: its weights are taken from there
+        A = c[:, None, None] * (e - streams[:2, None] * d)          # (B, 2, n_E)
+        weights = []
+        for x in etd2_weights(A):
+            x3 = np.concatenate([x, x[:, :1, np.r_[0, 0:n_e - 1]]], axis=1)  # (B, 3, n_E): m = 0, 1, 2
+            weights.append(x3[:, col])                              # (B, 7, n_E)
+        ex, w0, w1 = weights
         a = w1 * mc
         L = np.log1p(a * wdt)
         L = np.cumsum(L[..., ::-1], axis=-1)[..., ::-1]             # L_i = sum_{l>=i} log p_l
