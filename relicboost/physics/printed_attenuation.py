@@ -92,6 +92,9 @@ class PrintedAttenuation:
         self._w = np.empty((3,) + tab)
         self._minus_d = -np.stack([self.d1, self.d2])
         self._g = np.empty((2,) + tab)
+        self._x = np.empty(tab)
+        #: (c, z_weight, (weights, decay, histories)) of the last today_and_weighted call
+        self._lam_tables: tuple | None = None
         self._t = np.empty(tab)
         self._b = [np.empty(tab) for _ in range(6)]
         self._mask = np.empty(tab, dtype=bool)
@@ -164,13 +167,20 @@ class PrintedAttenuation:
         acc *= 0.5 * self.h
         np.copyto(w[2], acc, where=mask)
 
-    def _panel_blocks(self, src: np.ndarray, c: np.ndarray) -> np.ndarray:
-        """Integral of src exp(-tau) over each Simpson panel, tau from the panel start (work buffer)."""
+    def _fitted_weights(self, c: np.ndarray) -> np.ndarray:
+        """Weights of the three nodes of each panel with the attenuation inside the panel (work buffer)."""
+        self._lam_tables = None                             # the work buffer is overwritten
         w = self._weights(c)
         g = self._g
         np.multiply(self._minus_d[:, :, None], c, out=g)    # w_j *= exp(-(tau_j - j a)) = exp(-d_j c), j = 1, 2
         np.exp(g, out=g)
         w[1:] *= g
+        return w
+
+    def _panel_blocks(self, src: np.ndarray, c: np.ndarray, w: np.ndarray | None = None) -> np.ndarray:
+        """Integral of src exp(-tau) over each Simpson panel, tau from the panel start (work buffer);
+        ``w`` = :meth:`_fitted_weights` of ``c`` if already formed."""
+        w = self._fitted_weights(c) if w is None else w
         blocks, tmp = self._blocks, self._tmp
         np.multiply(src[..., 0:-2:2, :], w[0], out=blocks)
         np.multiply(src[..., 1:-1:2, :], w[1], out=tmp)
@@ -250,15 +260,28 @@ class PrintedAttenuation:
             Each lead_shape + (n_E,): Phi_D at z = 0 [cm^-2 s^-1 MeV^-1] and the weighted sum
             [cm^-2 s^-1 MeV^-1 x unit of z_weight]; new arrays.
         """
-        blocks = self._panel_blocks(src, c)
-        zws = np.atleast_2d(np.asarray(z_weight, dtype=float)) * self.z_factor[:, 0]
-        x = self._decay_to_start(c)
+        w, x, v = self._tables(c, z_weight)
+        blocks = self._panel_blocks(src, c, w)
         today = np.einsum("...pe,pe->...e", blocks, x)
-        v = self._history(c, zws[:, :-1], x)
         weighted = np.einsum("...pe,pke->k...e", blocks, v)
         if np.ndim(z_weight) == 1:
             return today, weighted[0]
         return today, weighted
+
+    def _tables(self, c: np.ndarray, z_weight: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Fitted weights, exp(-c k_p) and the weighted histories V for ``c``: everything that does not
+        depend on the sources.  The tables of the last (c, z_weight) are kept, so calls that change
+        only the sources (a fit of the temperatures at fixed lam) reuse them."""
+        last = self._lam_tables
+        if last is not None and last[1] is z_weight and np.array_equal(last[0], c):
+            return last[2]
+        w = self._fitted_weights(c)
+        x = self._x
+        np.copyto(x, self._decay_to_start(c))              # kept: the _b buffers are reused by _weights
+        zws = np.atleast_2d(np.asarray(z_weight, dtype=float)) * self.z_factor[:, 0]
+        v = self._history(c, zws[:, :-1], x)
+        self._lam_tables = (c.copy(), z_weight, (w, x, v))
+        return w, x, v
 
     def _history(self, c: np.ndarray, zw: np.ndarray, x: np.ndarray) -> np.ndarray:
         """V_p = sum_{m <= p} zw_m exp(-c (k_p - k_m)) for each row of ``zw`` (K, n_panels): (n_panels, K, n_E).
