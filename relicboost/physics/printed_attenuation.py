@@ -263,7 +263,7 @@ class PrintedAttenuation:
         w, x, v = self._tables(c, z_weight)
         blocks = self._panel_blocks(src, c, w)
         today = np.einsum("...pe,pe->...e", blocks, x)
-        weighted = np.einsum("...pe,pke->k...e", blocks, v)
+        weighted = np.einsum("...pe,kpe->k...e", blocks, v)
         if np.ndim(z_weight) == 1:
             return today, weighted[0]
         return today, weighted
@@ -284,7 +284,7 @@ class PrintedAttenuation:
         return w, x, v
 
     def _history(self, c: np.ndarray, zw: np.ndarray, x: np.ndarray) -> np.ndarray:
-        """V_p = sum_{m <= p} zw_m exp(-c (k_p - k_m)) for each row of ``zw`` (K, n_panels): (n_panels, K, n_E).
+        """V_p = sum_{m <= p} zw_m exp(-c (k_p - k_m)) for each row of ``zw`` (K, n_panels): (K, n_panels, n_E).
 
         One cumulative sum of zw_m exp(+c k_m) where no exponent exceeds MAX_EXPONENT; otherwise the
         same sum restarted on runs of panels whose spread of c k stays below it (the earlier runs enter
@@ -292,12 +292,12 @@ class PrintedAttenuation:
         recurrence V_p = zw_p + exp(-Delta tau_{p-1}) V_{p-1}.
         """
         c_max = float(c.max())
-        zw = zw.T                                                      # (n_panels, K)
         if c_max * self.k_end < MAX_EXPONENT:
-            v = np.divide(zw[:, :, None], x[:, None, :])
-            np.cumsum(v, axis=0, out=v)
-            v *= x[:, None, :]
+            v = np.divide(zw[:, :, None], x)
+            np.cumsum(v, axis=1, out=v)
+            v *= x
             return v
+        zw = zw.T                                                      # (n_panels, K)
         k = self.k_start
         starts = [0]
         while True:  # runs [a, b) with c_max (k_{b-1} - k_a) < MAX_EXPONENT, at least one panel each
@@ -315,7 +315,7 @@ class PrintedAttenuation:
             for p in range(1, self.n_panels):
                 np.multiply(v[p - 1], r2[p - 1], out=step)
                 v[p] += step
-            return v
+            return v.transpose(1, 0, 2)
         bounds = [*starts, self.n_panels]
         for a, b in itertools.pairwise(bounds):
             grow = np.exp(np.multiply.outer(k[a:b] - k[a], c))[:, None, :]   # exp(+c (k_m - k_a)) <= e^600
@@ -325,4 +325,4 @@ class PrintedAttenuation:
             if a > 0:
                 run += v[a - 1] * np.exp(-c * (k[a] - k[a - 1]))
             run /= grow
-        return v
+        return v.transpose(1, 0, 2)
