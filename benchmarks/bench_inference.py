@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import math
+import os
 import resource
 import sys
 import tempfile
@@ -133,6 +134,7 @@ def main() -> None:
     print("  ".join("-" * wi for wi in w))
     for r in rows:
         print("  ".join(c.ljust(wi) for c, wi in zip(r, w)))
+    print(f"load average (1 min) at the end: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     met = {"limit": t_lim <= 1.0, "emcee": t_mc <= 60.0}
     print(f"targets: SK-IV limit <= 1 s {'met' if met['limit'] else 'MISSED'}; emcee 32 x 2000 <= 60 s "
           + (("met" if met["emcee"] else "MISSED") if nsteps == 2000 else "not measured (--quick)"))

@@ -15,6 +15,7 @@ Run: ``python benchmarks/bench_transport.py``
 """
 from __future__ import annotations
 
+import os
 import time
 
 import numpy as np
@@ -86,6 +87,7 @@ def main() -> None:
     print(f"{'case':<{w}}  {'time':>11}  notes")
     for a, b, c in rows:
         print(f"{a:<{w}}  {b:>11}  {c}")
+    print(f"load average (1 min) at the end: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
 
 
 if __name__ == "__main__":
