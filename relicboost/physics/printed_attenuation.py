@@ -27,6 +27,9 @@ from .grids import PropagationGrid
 
 #: Largest lambda E k for which exp(+lambda E k) is formed directly (cumulative-sum path).
 MAX_EXPONENT = 600.0
+#: Attenuation factors exp(-x) are formed as exp(-min(x, EXP_FLOOR)) >= 1e-304: below that they only
+#: enter fluxes at the 1e-300 level, and exp's slow path for subnormal or zero results costs 10-80x.
+EXP_FLOOR = 700.0
 
 
 def moment_series(order: int = 5) -> np.ndarray:
@@ -117,7 +120,7 @@ class PrintedAttenuation:
             return w
         # closed forms on the large elements only (few below saturation: small temporaries)
         ts = t.ravel()[large]
-        e2 = np.exp(-2.0 * ts)
+        e2 = np.exp(np.maximum(-2.0 * ts, -EXP_FLOOR))
         m0 = -np.expm1(-2.0 * ts) / ts
         m1 = (1.0 - e2 * (1.0 + 2.0 * ts)) / ts**2
         m2 = (2.0 - e2 * (2.0 + 4.0 * ts * (1.0 + ts))) / ts**3
@@ -135,6 +138,7 @@ class PrintedAttenuation:
         np.maximum(t, LONG_SERIES_MAX_T, out=ts)
         np.multiply(ts, -2.0, out=e2)
         np.expm1(e2, out=m0)
+        np.maximum(e2, -EXP_FLOOR, out=e2)
         np.exp(e2, out=e2)                                  # e2 = exp(-2t)
         m0 /= ts
         np.negative(m0, out=m0)                             # m0 = (1 - e2)/t
@@ -173,6 +177,7 @@ class PrintedAttenuation:
         w = self._weights(c)
         g = self._g
         np.multiply(self._minus_d[:, :, None], c, out=g)    # w_j *= exp(-(tau_j - j a)) = exp(-d_j c), j = 1, 2
+        np.maximum(g, -EXP_FLOOR, out=g)
         np.exp(g, out=g)
         w[1:] *= g
         return w
@@ -194,6 +199,7 @@ class PrintedAttenuation:
         x = self._b[1]
         np.multiply(self.k_start[:, None], c[None, :], out=x)
         np.negative(x, out=x)
+        np.maximum(x, -EXP_FLOOR, out=x)
         np.exp(x, out=x)
         return x
 
@@ -202,6 +208,7 @@ class PrintedAttenuation:
         r2 = self._b[2]
         np.multiply(self.panel_tau[:, None], c[None, :], out=r2)
         np.negative(r2, out=r2)
+        np.maximum(r2, -EXP_FLOOR, out=r2)
         np.exp(r2, out=r2)
         return r2
 
@@ -323,6 +330,6 @@ class PrintedAttenuation:
             np.multiply(zw[a:b, :, None], grow, out=run)
             np.cumsum(run, axis=0, out=run)
             if a > 0:
-                run += v[a - 1] * np.exp(-c * (k[a] - k[a - 1]))
+                run += v[a - 1] * np.exp(np.maximum(-c * (k[a] - k[a - 1]), -EXP_FLOOR))
             run /= grow
         return v.transpose(1, 0, 2)

@@ -97,8 +97,8 @@ class FermiDiracSources:
         if not (np.isfinite(T) and T > 0):
             raise ValueError(f"T must be in (0, inf), got {T_MeV!r}")
         out = np.multiply(self._e, 1.0 / T)
-        with np.errstate(over="ignore"):                    # exp(E/T) = inf gives the limit 0
-            np.exp(out, out=out)
+        np.minimum(out, 700.0, out=out)                     # 1/(e^700 + 1) ~ 1e-304: the tail, without
+        np.exp(out, out=out)                                # exp's slow overflow path
         out += 1.0
         np.reciprocal(out, out=out)                         # 1/(exp(E/T) + 1)
         out *= self._base
