@@ -2,9 +2,11 @@
 
 Prints, for a new lam (heavy mediator, sigma = lam E):
 
-* ``Model(convention="consistent").predict(lam)`` wall time (target <= 50 ms), and the bare solver;
-* the same solve with the slow, obviously correct dense path (generic step operators, a full
-  triangular solve per step), with the largest relative difference of the anti-nu_e total flux;
+* ``Model(convention="consistent").predict(lam)`` wall time, mean over 11 lam from 1e-13 to 1e-8 with
+  the adaptive redshift substeps (target <= 50 ms), and the bare solver;
+* the same solve one ``flat_step`` at a time (the per-step O(n_E) scheme the blocked solver
+  vectorises) and with the slow, obviously correct dense path (generic step operators, a full
+  triangular solve per step), each with the largest relative difference of the anti-nu_e total flux;
 * the cost of one light-mediator (g, M) point (full scalar / vector cross sections), on the
   default grid and on the scan grid used by relicboost.results.conventions_figs, and the
   SK-window flux difference between the two grids.
@@ -13,6 +15,7 @@ Run: ``python benchmarks/bench_transport.py``
 """
 from __future__ import annotations
 
+import os
 import time
 
 import numpy as np
@@ -23,6 +26,7 @@ from relicboost.physics.light_mediator import light_mediator_fluxes
 from relicboost.physics.transport import heavy_channel_steps
 
 TEMPS = (6.6, 7.0, 10.0)
+TARGET_MS = 50.0
 
 
 def _time(fn, repeat: int) -> float:
@@ -41,22 +45,28 @@ def main() -> None:
     t_pred = np.mean([_time(lambda lam=lam: m.predict(lam), 3) for lam in lams])
     t_fast = np.mean([_time(lambda lam=lam: sol.species_fluxes(lam, TEMPS), 3) for lam in lams])
     Q3 = sol.sources(TEMPS)
-    worst = 0.0
-    t_slow = []
+    worst = {"stepwise": 0.0, "dense": 0.0}
+    t_ref: dict[str, list[float]] = {"stepwise": [], "dense": []}
     for lam in lams[::3]:
-        t0 = time.perf_counter()
-        raw = sol.transport.solve(Q3, heavy_channel_steps(sol.tgrid, lam))
-        t_slow.append(time.perf_counter() - t0)
-        _, tot_slow = sol.transport.species(raw)
         _, tot_fast = sol.species_fluxes(lam, TEMPS)
-        sel = tot_slow[1] > 1e-12 * tot_slow[1].max()
-        worst = max(worst, float(np.max(np.abs(tot_fast[1][sel] / tot_slow[1][sel] - 1))))
+        for name, solve in (("stepwise", lambda lam=lam: sol.transport.solve_heavy_stepwise(Q3, lam)),
+                            ("dense", lambda lam=lam: sol.transport.solve(Q3, heavy_channel_steps(sol.tgrid, lam)))):
+            t0 = time.perf_counter()
+            raw = solve()
+            t_ref[name].append(time.perf_counter() - t0)
+            _, tot_slow = sol.transport.species(raw)
+            sel = tot_slow[1] > 1e-12 * tot_slow[1].max()
+            worst[name] = max(worst[name], float(np.max(np.abs(tot_fast[1][sel] / tot_slow[1][sel] - 1))))
     n_e, n_u = sol.tgrid.energy.size, sol.tgrid.u.size
-    rows.append(("Model.predict(new lam), consistent, heavy", f"{1e3 * t_pred:8.2f} ms", "target <= 50 ms"))
-    rows.append(("  bare transport solve (fast O(n_E) recurrence)", f"{1e3 * t_fast:8.2f} ms",
+    verdict = "met" if 1e3 * t_pred <= TARGET_MS else "MISSED"
+    rows.append(("Model.predict(new lam), consistent, heavy", f"{1e3 * t_pred:8.2f} ms",
+                 f"target <= {TARGET_MS:g} ms: {verdict} (mean over lam = 1e-13..1e-8, adaptive substeps)"))
+    rows.append(("  bare transport solve, substeps x 1 (blocked O(n_E) steps)", f"{1e3 * t_fast:8.2f} ms",
                  f"grid {n_e} energies x {n_u} redshifts"))
-    rows.append(("  slow reference (dense triangular solves)", f"{1e3 * np.mean(t_slow):8.2f} ms",
-                 f"max |fast/slow - 1| = {worst:.1e}"))
+    rows.append(("  reference: one flat_step at a time", f"{1e3 * np.mean(t_ref['stepwise']):8.2f} ms",
+                 f"max |fast/ref - 1| = {worst['stepwise']:.1e}"))
+    rows.append(("  slow reference (dense triangular solves)", f"{1e3 * np.mean(t_ref['dense']):8.2f} ms",
+                 f"max |fast/slow - 1| = {worst['dense']:.1e}"))
 
     e = m.energy
     scan = Model(convention="consistent", points_per_decade=40, substeps=1)._transport
@@ -77,6 +87,7 @@ def main() -> None:
     print(f"{'case':<{w}}  {'time':>11}  notes")
     for a, b, c in rows:
         print(f"{a:<{w}}  {b:>11}  {c}")
+    print(f"load average (1 min) at the end: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
 
 
 if __name__ == "__main__":

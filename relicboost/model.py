@@ -19,6 +19,7 @@ from . import parameters
 from ._runtime import apply_requested_tuning
 from .physics.conventions import make_options
 from .physics.cosmology import Cosmology
+from .physics.detection import WindowWeights
 from .physics.grids import GridSpec, build_grid
 from .physics.light_mediator.models import ParticleModel
 from .physics.propagation import attenuated_dsnb, upscattered_kernel
@@ -116,6 +117,7 @@ class Model:
         # handles used by predict_mediator: consistent transport solver, paper source tables
         self._transport: Any = getattr(self.propagator, "solver", None)
         self._sources: Any = getattr(self.propagator, "sources", None)
+        self._windows = WindowWeights(self.grid.energy)  # detector-window weights, built once per window
 
     @property
     def energy(self) -> np.ndarray:
@@ -342,4 +344,4 @@ class Model:
         par["sfr"] = self.sfr
         return Prediction(energy=self.grid.energy, dsnb=dsnb, boosted=boosted, params=par,
                           convention=self.convention, options=dict(self.options),
-                          boosted_channels=self.propagator.cevns_boosted_channels)
+                          boosted_channels=self.propagator.cevns_boosted_channels, windows=self._windows)

@@ -36,6 +36,9 @@ class Prediction:
         Boosted flavour channels a flavour-blind (CEvNS) detector counts by default: 3 in the
         paper convention (what the paper's numbers correspond to), 6 otherwise
         (:mod:`relicboost.physics.cevns`).
+    windows : relicboost.physics.detection.WindowWeights, optional
+        Integration weights on ``energy`` shared by the Model's predictions (the window
+        integrals are then one dot product); None: built per call.
     """
 
     energy: np.ndarray
@@ -45,6 +48,7 @@ class Prediction:
     convention: str
     options: dict = field(default_factory=dict)
     boosted_channels: int = 6
+    windows: detection.WindowWeights | None = field(default=None, repr=False, compare=False)
 
     def flux(self, species: str = "nuebar", component: str = "total") -> np.ndarray:
         """Differential flux today, cm^-2 s^-1 MeV^-1.
@@ -69,10 +73,14 @@ class Prediction:
     def integrated_flux(self, species: str = "nuebar", emin: float = detection.SK_THRESHOLD_MEV,
                         emax: float | None = None, component: str = "total") -> float:
         """Flux integrated over [emin, emax] MeV (emax default: grid end, 200 MeV), cm^-2 s^-1."""
+        if self.windows is not None and self.windows.energy is self.energy:
+            return float(self.windows.integrated(emin, emax) @ self.flux(species, component))
         return detection.integrated_flux(self.energy, self.flux(species, component), emin, emax)
 
     def binned_flux(self, species: str, edges_MeV, component: str = "total") -> np.ndarray:
         """Mean differential flux in each bin of ``edges_MeV`` (MeV), cm^-2 s^-1 MeV^-1."""
+        if self.windows is not None and self.windows.energy is self.energy:
+            return self.windows.binned(edges_MeV) @ self.flux(species, component)
         return detection.binned_flux(self.energy, self.flux(species, component), edges_MeV)
 
     def to_frame(self):

@@ -37,6 +37,7 @@ from typing import Any
 import emcee
 import numpy as np
 from iminuit import Minuit
+from threadpoolctl import threadpool_limits
 
 from relicboost.io import RunLock, atomic_savefig, atomic_write_json
 
@@ -148,10 +149,18 @@ _WORKER_PROBLEM: Problem | None = None
 
 
 def _init_worker(problem: Problem) -> None:
-    """Pool initializer: keep the problem and build its model once in this process."""
+    """Pool initializer: keep the problem and build its model once in this process.
+
+    The worker (a process :func:`run` created) also limits BLAS to one thread: the workers
+    already occupy the cores, and the model's small matrix products otherwise wait for
+    BLAS threads competing with the other workers.
+    """
     global _WORKER_PROBLEM
     _WORKER_PROBLEM = problem
+    threadpool_limits(1, user_api="blas")
     _ = problem.model
+
+
 
 
 def _worker_log_posterior(theta: np.ndarray) -> float:

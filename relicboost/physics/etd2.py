@@ -73,6 +73,8 @@ def flat_step(y: np.ndarray, c: float, m: float, e: np.ndarray, wdt: np.ndarray,
     Solves y_k - w1_k m c S_k = r_k with S_k = sum_{j>k} Delta_j y_j by the
     recurrence S_{k-1} = (1 + Delta_k a_k) S_k + Delta_k r_k, a_k = w1_k m c, written
     with cumulative sums of logarithms (all factors are >= 1 and bounded).
+    :func:`flat_transport` runs the same step over all steps with the lam-dependent
+    factors of a block of steps formed at once.
     """
     A = c * (e - m * d)
     ex, w0, w1 = etd2_weights(A)
@@ -87,6 +89,97 @@ def flat_step(y: np.ndarray, c: float, m: float, e: np.ndarray, wdt: np.ndarray,
     R = wdt[:, None] * r * np.exp(-L)[:, None]  # q_i exp(-L_i)
     S = np.exp(Lnext)[:, None] * sum_above(R)      # S_k = exp(L_{k+1}) sum_{i>k} R_i
     return r + a[:, None] * S
+
+
+#: Streams followed by the columns of :func:`flat_transport`: unscattered (3 species, no gain),
+#: own channel (3 species, the scattered neutrino) and total over channels (both outgoing).
+FLAT_STREAMS: np.ndarray = np.array([0.0, 0.0, 0.0, 1.0, 1.0, 1.0, 2.0])
+#: Redshift steps whose lam-dependent factors :func:`flat_transport` forms at once.
+FLAT_BLOCK = 32
+
+
+def _sum_above_last(x: np.ndarray, out: np.ndarray) -> np.ndarray:
+    """:func:`sum_above` along the last axis of x into ``out`` (same summation order), whose last
+    column must hold 0 (it is never written)."""
+    np.cumsum(x[..., :0:-1], axis=-1, out=out[..., -2::-1])  # out[..., k] = sum_{j>k} x[..., j]
+    return out
+
+
+def flat_transport(Q3: np.ndarray, mult: np.ndarray, c_steps: np.ndarray, e: np.ndarray, wdt: np.ndarray,
+                   d: np.ndarray, du: float, history: bool = False) -> tuple[np.ndarray, np.ndarray | None]:
+    """All steps of :func:`flat_step` from z_max to today for the seven columns of :data:`FLAT_STREAMS`.
+
+    The lam-dependent factors (ETD2 weights, the recurrence's cumulative logarithms and the
+    source terms) of :data:`FLAT_BLOCK` steps are formed at once, so the loop over steps is left
+    with the few operations that need the current density.  Same arithmetic as :func:`flat_step`
+    up to the order of products and sums (round-off level differences).
+
+    Parameters
+    ----------
+    Q3 : numpy.ndarray
+        Sources (n_u, n_E, 3) at the u nodes, per unit u.
+    mult : numpy.ndarray
+        Weights of the three sources in the total (1, 1, 4).
+    c_steps : numpy.ndarray
+        lam x int kappa e^u du of each step n (from u[n+1] to u[n]), shape (n_u - 1,), MeV^-1.
+    e, wdt, d : numpy.ndarray
+        Energy nodes, trapezoid widths and half left intervals, MeV.
+    du : float
+        Step in u.
+    history : bool
+        Also return the total column at every u node (row n_u - 1 is 0).
+
+    Returns
+    -------
+    (numpy.ndarray, numpy.ndarray or None)
+        y today, shape (n_E, 7), and the history (n_u, n_E) or None.
+    """
+    n_steps, n_e = c_steps.size, e.size
+    streams = np.array([0.0, 1.0, 2.0])
+    col = np.searchsorted(streams, FLAT_STREAMS)                   # stream of each column
+    y = np.zeros((FLAT_STREAMS.size, n_e))                        # columns as rows: contiguous in energy
+    hist = np.zeros((n_steps + 1, n_e)) if history else None
+    wy, r = np.empty_like(y), np.empty_like(y)
+    gain, step = np.zeros_like(y), np.zeros_like(y)               # last columns stay 0 (_sum_above_last)
+    for top in range(n_steps, 0, -FLAT_BLOCK):
+        ns = np.arange(top - 1, max(top - FLAT_BLOCK, 0) - 1, -1)  # steps of this block in time order
+        c = c_steps[ns]
+        mc = (c[:, None] * FLAT_STREAMS)[:, :, None]               # m c of each column, (B, 7, 1)
+        # A = c (e - m d) for m = 0, 1; for m = 2 it is c e_{k-1} (2 d_k = e_k - e_{k-1} exactly, d_0 = 0),
+        # the m = 0 value one node down: its weights are taken from there
+        A = c[:, None, None] * (e - streams[:2, None] * d)          # (B, 2, n_E)
+        weights = []
+        for x in etd2_weights(A):
+            x3 = np.concatenate([x, x[:, :1, np.r_[0, 0:n_e - 1]]], axis=1)  # (B, 3, n_E): m = 0, 1, 2
+            weights.append(x3[:, col])                              # (B, 7, n_E)
+        ex, w0, w1 = weights
+        a = w1 * mc
+        L = np.log1p(a * wdt)
+        L = np.cumsum(L[..., ::-1], axis=-1)[..., ::-1]             # L_i = sum_{l>=i} log p_l
+        decay = np.exp(-L)
+        decay *= wdt                                                # Delta_i exp(-L_i)
+        grow = np.empty_like(L)
+        np.exp(L[..., 1:], out=grow[..., :-1])
+        grow[..., -1] = 1.0
+        grow *= a                                                   # a_k exp(L_{k+1})
+        q3 = Q3[ns[0] + 1 - np.arange(ns.size + 1)]                 # u nodes of the block, in time order
+        qq = np.concatenate([q3, q3, (q3 @ mult)[..., None]], axis=-1).transpose(0, 2, 1)
+        src = du * (w0 * qq[:-1] + w1 * qq[1:])
+        w0 *= mc                                                    # gain weight w0 m c
+        for b, n in enumerate(ns):
+            np.multiply(y, wdt, out=wy)
+            _sum_above_last(wy, gain)
+            gain *= w0[b]
+            np.multiply(ex[b], y, out=r)
+            r += gain
+            r += src[b]
+            np.multiply(r, decay[b], out=wy)
+            _sum_above_last(wy, step)
+            step *= grow[b]
+            np.add(r, step, out=y)
+            if hist is not None:
+                hist[n] = y[-1]
+    return y.T, hist
 
 
 def phi_functions(A: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:

@@ -19,12 +19,17 @@ memory allocator setting.  The buffers make an instance (and the Model that hold
 """
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 
 from .grids import PropagationGrid
 
 #: Largest lambda E k for which exp(+lambda E k) is formed directly (cumulative-sum path).
 MAX_EXPONENT = 600.0
+#: Attenuation factors exp(-x) are formed as exp(-min(x, EXP_FLOOR)) >= 1e-304: below that they only
+#: enter fluxes at the 1e-300 level, and exp's slow path for subnormal or zero results costs 10-80x.
+EXP_FLOOR = 700.0
 
 
 def moment_series(order: int = 5) -> np.ndarray:
@@ -88,6 +93,11 @@ class PrintedAttenuation:
         self._cpow = np.empty((LONG_SERIES.shape[1], n_e))
         self._exponents = np.arange(LONG_SERIES.shape[1])[:, None]
         self._w = np.empty((3,) + tab)
+        self._minus_d = -np.stack([self.d1, self.d2])
+        self._g = np.empty((2,) + tab)
+        self._x = np.empty(tab)
+        #: (c, z_weight, (weights, decay, histories)) of the last today_and_weighted call
+        self._lam_tables: tuple | None = None
         self._t = np.empty(tab)
         self._b = [np.empty(tab) for _ in range(6)]
         self._mask = np.empty(tab, dtype=bool)
@@ -110,7 +120,7 @@ class PrintedAttenuation:
             return w
         # closed forms on the large elements only (few below saturation: small temporaries)
         ts = t.ravel()[large]
-        e2 = np.exp(-2.0 * ts)
+        e2 = np.exp(np.maximum(-2.0 * ts, -EXP_FLOOR))
         m0 = -np.expm1(-2.0 * ts) / ts
         m1 = (1.0 - e2 * (1.0 + 2.0 * ts)) / ts**2
         m2 = (2.0 - e2 * (2.0 + 4.0 * ts * (1.0 + ts))) / ts**3
@@ -128,6 +138,7 @@ class PrintedAttenuation:
         np.maximum(t, LONG_SERIES_MAX_T, out=ts)
         np.multiply(ts, -2.0, out=e2)
         np.expm1(e2, out=m0)
+        np.maximum(e2, -EXP_FLOOR, out=e2)
         np.exp(e2, out=e2)                                  # e2 = exp(-2t)
         m0 /= ts
         np.negative(m0, out=m0)                             # m0 = (1 - e2)/t
@@ -160,15 +171,21 @@ class PrintedAttenuation:
         acc *= 0.5 * self.h
         np.copyto(w[2], acc, where=mask)
 
-    def _panel_blocks(self, src: np.ndarray, c: np.ndarray) -> np.ndarray:
-        """Integral of src exp(-tau) over each Simpson panel, tau from the panel start (work buffer)."""
+    def _fitted_weights(self, c: np.ndarray) -> np.ndarray:
+        """Weights of the three nodes of each panel with the attenuation inside the panel (work buffer)."""
+        self._lam_tables = None                             # the work buffer is overwritten
         w = self._weights(c)
-        g = self._b[0]
-        for j, d in ((1, self.d1), (2, self.d2)):          # w_j *= exp(-(tau_j - j a)) = exp(-d_j c)
-            np.multiply(d[:, None], c[None, :], out=g)
-            np.negative(g, out=g)
-            np.exp(g, out=g)
-            w[j] *= g
+        g = self._g
+        np.multiply(self._minus_d[:, :, None], c, out=g)    # w_j *= exp(-(tau_j - j a)) = exp(-d_j c), j = 1, 2
+        np.maximum(g, -EXP_FLOOR, out=g)
+        np.exp(g, out=g)
+        w[1:] *= g
+        return w
+
+    def _panel_blocks(self, src: np.ndarray, c: np.ndarray, w: np.ndarray | None = None) -> np.ndarray:
+        """Integral of src exp(-tau) over each Simpson panel, tau from the panel start (work buffer);
+        ``w`` = :meth:`_fitted_weights` of ``c`` if already formed."""
+        w = self._fitted_weights(c) if w is None else w
         blocks, tmp = self._blocks, self._tmp
         np.multiply(src[..., 0:-2:2, :], w[0], out=blocks)
         np.multiply(src[..., 1:-1:2, :], w[1], out=tmp)
@@ -182,6 +199,7 @@ class PrintedAttenuation:
         x = self._b[1]
         np.multiply(self.k_start[:, None], c[None, :], out=x)
         np.negative(x, out=x)
+        np.maximum(x, -EXP_FLOOR, out=x)
         np.exp(x, out=x)
         return x
 
@@ -190,6 +208,7 @@ class PrintedAttenuation:
         r2 = self._b[2]
         np.multiply(self.panel_tau[:, None], c[None, :], out=r2)
         np.negative(r2, out=r2)
+        np.maximum(r2, -EXP_FLOOR, out=r2)
         np.exp(r2, out=r2)
         return r2
 
@@ -248,26 +267,69 @@ class PrintedAttenuation:
             Each lead_shape + (n_E,): Phi_D at z = 0 [cm^-2 s^-1 MeV^-1] and the weighted sum
             [cm^-2 s^-1 MeV^-1 x unit of z_weight]; new arrays.
         """
-        blocks = self._panel_blocks(src, c)
-        zws = np.atleast_2d(np.asarray(z_weight, dtype=float)) * self.z_factor[:, 0]
-        x = self._decay_to_start(c)
-        overflow_free = float(c.max()) * self.k_end < MAX_EXPONENT
-        r2 = self._b[2] if overflow_free else self._panel_decay(c)  # decay factors used only on the recurrence path
+        w, x, v = self._tables(c, z_weight)
+        blocks = self._panel_blocks(src, c, w)
         today = np.einsum("...pe,pe->...e", blocks, x)
-        weighted = []
-        for zw in zws:
-            v = self._b[3]
-            if overflow_free:
-                np.divide(zw[:-1, None], x, out=v)
-                np.cumsum(v, axis=0, out=v)
-                v *= x
-            else:
-                v[0] = zw[0]
-                for p in range(1, self.n_panels):
-                    np.multiply(v[p - 1], r2[p - 1], out=v[p])
-                    v[p] += zw[p]
-            weighted.append(np.einsum("...pe,pe->...e", blocks, v))
+        weighted = np.einsum("...pe,kpe->k...e", blocks, v)
         if np.ndim(z_weight) == 1:
             return today, weighted[0]
-        return today, np.stack(weighted)
         return today, weighted
+
+    def _tables(self, c: np.ndarray, z_weight: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Fitted weights, exp(-c k_p) and the weighted histories V for ``c``: everything that does not
+        depend on the sources.  The tables of the last (c, z_weight) are kept, so calls that change
+        only the sources (a fit of the temperatures at fixed lam) reuse them."""
+        last = self._lam_tables
+        if last is not None and last[1] is z_weight and np.array_equal(last[0], c):
+            return last[2]
+        w = self._fitted_weights(c)
+        x = self._x
+        np.copyto(x, self._decay_to_start(c))              # kept: the _b buffers are reused by _weights
+        zws = np.atleast_2d(np.asarray(z_weight, dtype=float)) * self.z_factor[:, 0]
+        v = self._history(c, zws[:, :-1], x)
+        self._lam_tables = (c.copy(), z_weight, (w, x, v))
+        return w, x, v
+
+    def _history(self, c: np.ndarray, zw: np.ndarray, x: np.ndarray) -> np.ndarray:
+        """V_p = sum_{m <= p} zw_m exp(-c (k_p - k_m)) for each row of ``zw`` (K, n_panels): (K, n_panels, n_E).
+
+        One cumulative sum of zw_m exp(+c k_m) where no exponent exceeds MAX_EXPONENT; otherwise the
+        same sum restarted on runs of panels whose spread of c k stays below it (the earlier runs enter
+        through one carried term exp(-Delta tau) <= 1), or, when runs would hold few panels, the
+        recurrence V_p = zw_p + exp(-Delta tau_{p-1}) V_{p-1}.
+        """
+        c_max = float(c.max())
+        if c_max * self.k_end < MAX_EXPONENT:
+            v = np.divide(zw[:, :, None], x)
+            np.cumsum(v, axis=1, out=v)
+            v *= x
+            return v
+        zw = zw.T                                                      # (n_panels, K)
+        k = self.k_start
+        starts = [0]
+        while True:  # runs [a, b) with c_max (k_{b-1} - k_a) < MAX_EXPONENT, at least one panel each
+            a = starts[-1]
+            b = max(int(np.searchsorted(k, k[a] + MAX_EXPONENT / c_max, side="left")), a + 1)
+            if b >= self.n_panels:
+                break
+            starts.append(b)
+        v = np.empty((self.n_panels, zw.shape[1], self.n_e))
+        if 4 * len(starts) > self.n_panels:
+            # same-shape contiguous rows: the loop's ufuncs do not broadcast
+            r2 = np.repeat(self._panel_decay(c)[:, None, :], zw.shape[1], axis=1)
+            v[...] = zw[:, :, None]
+            step = np.empty(v.shape[1:])
+            for p in range(1, self.n_panels):
+                np.multiply(v[p - 1], r2[p - 1], out=step)
+                v[p] += step
+            return v.transpose(1, 0, 2)
+        bounds = [*starts, self.n_panels]
+        for a, b in itertools.pairwise(bounds):
+            grow = np.exp(np.multiply.outer(k[a:b] - k[a], c))[:, None, :]   # exp(+c (k_m - k_a)) <= e^600
+            run = v[a:b]
+            np.multiply(zw[a:b, :, None], grow, out=run)
+            np.cumsum(run, axis=0, out=run)
+            if a > 0:
+                run += v[a - 1] * np.exp(np.maximum(-c * (k[a] - k[a - 1]), -EXP_FLOOR))
+            run /= grow
+        return v.transpose(1, 0, 2)

@@ -23,8 +23,11 @@ exp(-Delta tau) <= 1 factors, which is stable for any optical depth.
 """
 from __future__ import annotations
 
+from collections import OrderedDict
+
 import numpy as np
 
+from . import units
 from .grids import PropagationGrid
 from .printed_attenuation import SERIES as _SERIES
 from .printed_attenuation import SERIES_MAX_T, PrintedAttenuation
@@ -48,6 +51,66 @@ def source_table(grid: PropagationGrid, spectrum) -> np.ndarray:
     """
     zp1 = 1.0 + grid.z_fine
     return grid.source_weight[:, None] * spectrum(grid.energy[None, :] * zp1[:, None])
+
+
+class FermiDiracSources:
+    """Source tables of :func:`source_table` for Fermi-Dirac spectra, one per temperature, cached.
+
+    Equal (to round-off) to ``source_table(grid, lambda e: fermi_dirac_spectrum(e, T, E_tot))``
+    with E_tot = 3e53 erg (:func:`relicboost.physics.sources.fermi_dirac_spectrum`): the
+    temperature-independent factor source_weight(z) (E (1+z))^2 is tabulated once, so a new
+    temperature costs one exponential and a few in-place operations.  Tables are cached per temperature (a fit that
+    moves one temperature reuses the other species' tables).
+
+    Parameters
+    ----------
+    source_weight : numpy.ndarray
+        Weight of each redshift node (shape (n_z,)), as in :func:`source_table`.
+    energy_at_source : numpy.ndarray
+        E (1+z) in MeV at each (redshift node, energy node), shape (n_z, n_E).
+    cache_size : int
+        Temperatures kept (least recently used dropped beyond it).
+    """
+
+    def __init__(self, source_weight: np.ndarray, energy_at_source: np.ndarray, cache_size: int = 32) -> None:
+        from .sources import DEFAULT_E_TOT_ERG
+
+        self._e = energy_at_source
+        self._base = source_weight[:, None] * energy_at_source**2
+        # fermi_dirac_spectrum's normalisation without the 1/T^4
+        self._norm = DEFAULT_E_TOT_ERG * units.ERG_MEV / 6.0 * 120.0 / (7.0 * np.pi**4)
+        self.cache_size = int(cache_size)
+        self._cache: OrderedDict[float, np.ndarray] = OrderedDict()
+
+    @classmethod
+    def on_grid(cls, grid: PropagationGrid, cache_size: int = 32) -> FermiDiracSources:
+        """Tables on the fine redshift nodes of a paper-convention grid, shape (n_z_fine, n_E)."""
+        return cls(grid.source_weight, grid.energy[None, :] * (1.0 + grid.z_fine)[:, None], cache_size)
+
+    def table(self, T_MeV: float) -> np.ndarray:
+        """Source table at temperature ``T_MeV`` (> 0), cm^-2 s^-1 MeV^-1; shared, do not modify."""
+        T = float(T_MeV)
+        out = self._cache.get(T)
+        if out is not None:
+            self._cache.move_to_end(T)
+            return out
+        if not (np.isfinite(T) and T > 0):
+            raise ValueError(f"T must be in (0, inf), got {T_MeV!r}")
+        out = np.multiply(self._e, 1.0 / T)
+        np.minimum(out, 700.0, out=out)                     # 1/(e^700 + 1) ~ 1e-304: the tail, without
+        np.exp(out, out=out)                                # exp's slow overflow path
+        out += 1.0
+        np.reciprocal(out, out=out)                         # 1/(exp(E/T) + 1)
+        out *= self._base
+        out *= self._norm / T**4
+        self._cache[T] = out
+        if len(self._cache) > self.cache_size:
+            self._cache.popitem(last=False)
+        return out
+
+    def __call__(self, temps: tuple[float, ...], axis: int = 0) -> np.ndarray:
+        """Tables of several temperatures stacked along ``axis`` (a new array)."""
+        return np.stack([self.table(T) for T in temps], axis=axis)
 
 
 #: Below this the 5th-order Taylor series replaces the closed forms (see printed_attenuation).

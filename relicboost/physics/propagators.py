@@ -25,13 +25,13 @@ from .conventions import ConsistentOptions, PaperOptions, make_options
 from .grids import PropagationGrid
 from .printed_attenuation import PrintedAttenuation
 from .propagation import (
+    FermiDiracSources,
     attenuated_dsnb,
     partner_from_weighted,
-    source_table,
     upscattered_partner,
 )
 from .quadrature import simpson_weights
-from .sources import DEFAULT_E_TOT_ERG, SPECIES, fermi_dirac_spectrum
+from .sources import SPECIES
 
 #: The computed species (nux = one of the four heavy-lepton species).
 COMPUTED_SPECIES: tuple[str, ...] = ("nue", "nuebar", "nux")
@@ -97,6 +97,7 @@ class PaperPropagator(Propagator):
 
     def __init__(self, grid: PropagationGrid, options: PaperOptions) -> None:
         super().__init__(grid, options)
+        self._fermi_dirac = FermiDiracSources.on_grid(grid, SOURCE_CACHE_SIZE)  # per-temperature tables
         self.sources = lru_cache(maxsize=SOURCE_CACHE_SIZE)(self._sources_uncached)
         self._source_moment = lru_cache(maxsize=SOURCE_CACHE_SIZE)(self._source_moment_uncached)
         self._printed = PrintedAttenuation(grid, (len(COMPUTED_SPECIES),))
@@ -110,8 +111,7 @@ class PaperPropagator(Propagator):
 
     def _sources_uncached(self, temps: tuple[float, ...]) -> np.ndarray:
         """Source tables (species, z, E) at the temperatures (MeV) of nue, nuebar, nux."""
-        return np.stack([source_table(self.grid, lambda e, T=T: fermi_dirac_spectrum(e, T, DEFAULT_E_TOT_ERG))
-                         for T in temps])
+        return self._fermi_dirac(temps)  # = source_table(grid, fermi_dirac_spectrum(., T)) per species
 
     def _source_moment_uncached(self, temps: tuple[float, ...]) -> np.ndarray:
         """int (1+z)^3 src du over the fine redshift nodes (Simpson), shape (3, n_E)."""

@@ -49,7 +49,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from functools import lru_cache
 
 import numpy as np
 
@@ -59,9 +58,11 @@ from .etd2 import (
     etd2_step,
     etd2_weights,
     flat_step,
+    flat_transport,
     phi_functions,
     sum_above,
 )
+from .propagation import FermiDiracSources
 from .transport_grid import TransportGrid, build_transport_grid, source_table
 
 __all__ = [
@@ -284,11 +285,21 @@ class ConsistentTransport:
         with cumulative sums (O(n_E) per step instead of O(n_E^2)).
         """
         tg = self.tgrid
+        y, hist = flat_transport(Q3, self.mult, lam * tg.kappa_e, tg.energy, tg.width, tg.half_left, tg.du,
+                                 history)
+        out = {"unscattered": y[:, :3], "own": y[:, 3:6], "total": y[:, 6]}
+        if hist is not None:
+            out["total_history"] = hist
+        return out
+
+    def solve_heavy_stepwise(self, Q3: np.ndarray, lam: float) -> dict:
+        """:meth:`solve_heavy` one :func:`flat_step` at a time through :meth:`integrate` (reference)."""
+        tg = self.tgrid
 
         def advance(y, st, streams, q_old, q_new, du):
             return flat_step(y, st.c, streams, tg.energy, tg.width, tg.half_left, q_old, q_new, du)
 
-        return self.integrate(Q3, _flat_steps(tg, lam), advance, history)
+        return self.integrate(Q3, _flat_steps(tg, lam), advance)
 
     def species(self, raw: dict) -> tuple[np.ndarray, np.ndarray]:
         """Detected (nue, nuebar, nux) fluxes from :meth:`solve` output.
@@ -320,16 +331,12 @@ class ConsistentSolver:
     def __init__(self, tgrid: TransportGrid, transport: ConsistentTransport) -> None:
         self.tgrid = tgrid
         self.transport = transport
-        self._source = lru_cache(maxsize=64)(self._source_uncached)
-
-    def _source_uncached(self, T: float) -> np.ndarray:
-        from .sources import DEFAULT_E_TOT_ERG, fermi_dirac_spectrum
-
-        return source_table(self.tgrid, lambda e: fermi_dirac_spectrum(e, T, DEFAULT_E_TOT_ERG))
+        # source_table(tgrid, fermi_dirac_spectrum(., T)) per temperature, cached
+        self._fermi_dirac = FermiDiracSources(tgrid.source_weight, tgrid.energy[None, :] * np.exp(tgrid.u)[:, None], 64)
 
     def sources(self, temps: tuple[float, float, float]) -> np.ndarray:
         """Sources (n_u, n_E, 3) for (nue, nuebar, nux) temperatures in MeV, E_tot = 3e53 erg."""
-        return np.stack([self._source(float(T)) for T in temps], axis=-1)
+        return self._fermi_dirac(temps, axis=-1)
 
     def species_fluxes(self, lam: float, temps: tuple[float, float, float]) -> tuple[np.ndarray, np.ndarray]:
         """(dsnb, total) of (nue, nuebar, nux), each (3, n_E) in cm^-2 s^-1 MeV^-1, for E_tot = 3e53 erg.

@@ -1,6 +1,7 @@
 """Input checks shared by the physics modules: clear errors naming the parameter."""
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 
 import numpy as np
@@ -90,10 +91,15 @@ def check_choice(name: str, value: str, allowed: Iterable[str]) -> str:
 
 def check_scalar_in_range(name: str, value: ArrayLike, low: float, high: float) -> float:
     """Raise ValueError unless ``value`` is one finite number in [low, high]; return it as float."""
-    arr = check_finite(name, value)
-    if arr.ndim != 0:
-        raise ValueError(f"{name} must be a single number, got an array of shape {arr.shape}")
-    x = float(arr)
+    if type(value) is float:  # plain float (the common case in fits): the checks below without numpy
+        if not math.isfinite(value):
+            raise ValueError(f"{name} must be finite, got {value!r}")
+        x = value
+    else:
+        arr = check_finite(name, value)
+        if arr.ndim != 0:
+            raise ValueError(f"{name} must be a single number, got an array of shape {arr.shape}")
+        x = float(arr)
     if not (low <= x <= high):
         raise ValueError(f"{name} must be in [{low:g}, {high:g}], got {value!r}")
     return x
