@@ -117,6 +117,24 @@ def assemble(S: np.ndarray, w_own: np.ndarray, w_part: np.ndarray) -> np.ndarray
     return (W.T @ S.reshape(2 * K, n * n)).reshape(2, 3, 3, n, n)
 
 
+def step_resonance(x_lo, x_hi, gamma: float) -> tuple:
+    """Step averages of B = 1/((x-1)^2 + gamma^2) and R = Re(1/D) = (x-1) B over x in [x_lo, x_hi].
+
+    Exact antiderivatives, written without cancellation: on one side of the pole the arctan difference
+    is arctan(gamma dx / (gamma^2 + (x_hi-1)(x_lo-1))) (the plain difference of two arctans ~ pi/2 loses
+    all digits once gamma < 1e-16 |x - 1|, giving B = 0 while R stays finite, i.e. R^2 > B: a negative
+    s-channel/interference rate), across it the plain difference (no cancellation).  gamma > 0.
+    """
+    dx = x_hi - x_lo
+    a, b = x_hi - 1.0, x_lo - 1.0
+    den = gamma**2 + a * b
+    side = den > 0.0
+    Bint = np.where(side, np.arctan(gamma * dx / np.where(side, den, 1.0)),
+                    np.arctan(a / gamma) - np.arctan(b / gamma)) / gamma
+    Rint = 0.5 * np.log((a**2 + gamma**2) / (b**2 + gamma**2))
+    return Bint / dx, Rint / dx
+
+
 def phi(A: np.ndarray) -> tuple:
     """exp(-A) and the ETD functions phi1, phi2, phi3 (series below 1e-2)."""
     small = A < 1e-2

@@ -16,9 +16,9 @@ at M^2 / (2 m_b), and the kernels are sums of components with routing tensors bu
 (:mod:`.flavour_routing`, where the weights are derived; G = 1 reproduces the three parts above).
 Kernels and the step solver: :mod:`.mass_solve`.
 
-The narrow resonance is integrated exactly over each redshift step (:func:`.transport_kernels._step_resonance`:
+The narrow resonance is integrated exactly over each redshift step (:func:`.mass_solve.step_resonance`:
 the step average of B over the x swept by the node, i.e. the narrow-width integral when Gamma is below the
-sweep and the full Breit-Wigner otherwise).  Both outgoing neutrinos are followed; the relic-line product
+sweep and the full Breit-Wigner otherwise, accurate off the pole for any Gamma).  Both outgoing neutrinos are followed; the relic-line product
 is nu or nubar with equal probability (relic background CP symmetric), so with T_a = nu_a + nubar_a (both
 products) and D_a = nu_a - nubar_a (beam-line product only) the six channels reduce to two coupled
 three-channel systems, each solved with the conservative step of
@@ -40,9 +40,9 @@ from ..transport import etd2_step
 from ..units import EV_MEV
 from .cross_sections import F_HEAVY, _moments, _real_scalar_moments
 from .flavour_routing import component_shapes, moments, routed_terms
-from .mass_solve import assemble, coupled_step, node_deposits, table
+from .mass_solve import assemble, coupled_step, node_deposits, step_resonance, table
 from .models import ParticleModel
-from .transport_kernels import _kernel, _step_resonance
+from .transport_kernels import _kernel
 
 RELIC_MOMENTA: tuple[str, ...] = ("rest", "thermal")
 
@@ -138,6 +138,8 @@ def mass_channel_steps(tgrid, g: float, M_MeV: float, model: ParticleModel, mass
     at rest; of several, the one of the largest resonant rate), NaN where it does not; ``loss_nonres``: the loss
     without the resonant (B) terms.
     """
+    if not (np.isfinite(g) and g > 0.0):
+        raise ValueError(f"g must be finite and > 0 for the light-mediator transport, got {g!r}")
     kind = model.kind
     G = None if coupling_matrix is None else checked_coupling_matrix(coupling_matrix, kind)
     terms = routed_terms(kind, G)
@@ -168,7 +170,7 @@ def mass_channel_steps(tgrid, g: float, M_MeV: float, model: ParticleModel, mass
             wsum = float(np.sum(om * mu))
             if wsum > 0.0:
                 x0 = 2 * EV_MEV * mu[:, None] * e[None, :] / M_MeV**2
-                Bn, Rn = _step_resonance(x0 * np.exp(ulo), x0 * np.exp(uhi), gam)
+                Bn, Rn = step_resonance(x0 * np.exp(ulo), x0 * np.exp(uhi), gam)
                 wr = (om * mu / wsum)[:, None]
                 x = 2 * EV_MEV * wsum / om.sum() * e * np.exp(umid) / M_MeV**2
                 per_mass[b] = (x, (wr * Bn).sum(0), (wr * Rn).sum(0), wsum, moments(x))
