@@ -117,6 +117,24 @@ def assemble(S: np.ndarray, w_own: np.ndarray, w_part: np.ndarray) -> np.ndarray
     return (W.T @ S.reshape(2 * K, n * n)).reshape(2, 3, 3, n, n)
 
 
+def step_resonance(x_lo, x_hi, gamma: float) -> tuple:
+    """Step averages of B = 1/((x-1)^2 + gamma^2) and R = Re(1/D) = (x-1) B over x in [x_lo, x_hi].
+
+    Exact antiderivatives, written without cancellation: on one side of the pole the arctan difference
+    is arctan(gamma dx / (gamma^2 + (x_hi-1)(x_lo-1))) (the plain difference of two arctans ~ pi/2 loses
+    all digits once gamma < 1e-16 |x - 1|, giving B = 0 while R stays finite, i.e. R^2 > B: a negative
+    s-channel/interference rate), across it the plain difference (no cancellation).  gamma > 0.
+    """
+    dx = x_hi - x_lo
+    a, b = x_hi - 1.0, x_lo - 1.0
+    den = gamma**2 + a * b
+    side = den > 0.0
+    Bint = np.where(side, np.arctan(gamma * dx / np.where(side, den, 1.0)),
+                    np.arctan(a / gamma) - np.arctan(b / gamma)) / gamma
+    Rint = 0.5 * np.log((a**2 + gamma**2) / (b**2 + gamma**2))
+    return Bint / dx, Rint / dx
+
+
 def phi(A: np.ndarray) -> tuple:
     """exp(-A) and the ETD functions phi1, phi2, phi3 (series below 1e-2)."""
     small = A < 1e-2
@@ -136,8 +154,24 @@ def coupled_step(y, loss, H, q_old, q_new, du):
     ex, p1, p2, p3 = phi(np.maximum(loss - d, 0.0))
     r = p1 * y + du * ((p2 - p3) * q_old + p3 * q_new)
     ybar = block_solve(H, p2, r)
-    gain = np.matmul(ybar.reshape(ns, 3, 1, 1, n), H).sum(axis=1).reshape(ns, 3 * n)   # sum_aj ybar H[a, c, j, k]
-    return ex * y + du * ((p1 - p2) * q_old + p2 * q_new) + p1 * (gain - d * ybar)
+    return ex * y + du * ((p1 - p2) * q_old + p2 * q_new) + p1 * (products(H, ybar) - d * ybar)
+
+
+def products(H: np.ndarray, ybar: np.ndarray) -> np.ndarray:
+    """Products per node of the scatterings of a step, sum_aj ybar[a, j] H[a, c, j, k] (s systems: (s, 3 n))."""
+    ns, n = H.shape[0], H.shape[-1]
+    return np.matmul(ybar.reshape(ns, 3, 1, 1, n), H).sum(axis=1).reshape(ns, 3 * n)
+
+
+def unscattered_step(y: np.ndarray, loss: np.ndarray, q_old: np.ndarray, q_new: np.ndarray,
+                     du: float) -> tuple[np.ndarray, np.ndarray]:
+    """Exponential step of the unscattered flux (any shape; ``loss``: optical depth of the step, same shape)
+    with a source linear over the step: (y at the end, step average of y).  The number scattered in the
+    step is exactly loss x average (y_end = y + du (q_old + q_new) / 2 - loss ybar), the same exponential
+    model as the step average of :func:`coupled_step`."""
+    ex, p1, p2, p3 = phi(loss)
+    return (ex * y + du * ((p1 - p2) * q_old + p2 * q_new),
+            p1 * y + du * ((p2 - p3) * q_old + p3 * q_new))
 
 
 def block_solve(H: np.ndarray, p: np.ndarray, r: np.ndarray, chunk: int = CHUNK) -> np.ndarray:

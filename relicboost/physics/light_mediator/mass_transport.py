@@ -16,16 +16,21 @@ at M^2 / (2 m_b), and the kernels are sums of components with routing tensors bu
 (:mod:`.flavour_routing`, where the weights are derived; G = 1 reproduces the three parts above).
 Kernels and the step solver: :mod:`.mass_solve`.
 
-The narrow resonance is integrated exactly over each redshift step (:func:`.transport_kernels._step_resonance`:
+The narrow resonance is integrated exactly over each redshift step (:func:`.mass_solve.step_resonance`:
 the step average of B over the x swept by the node, i.e. the narrow-width integral when Gamma is below the
-sweep and the full Breit-Wigner otherwise).  Both outgoing neutrinos are followed; the relic-line product
-is nu or nubar with equal probability (relic background CP symmetric), so with T_a = nu_a + nubar_a (both
-products) and D_a = nu_a - nubar_a (beam-line product only) the six channels reduce to two coupled
-three-channel systems, each solved with the conservative step of
+sweep and the full Breit-Wigner otherwise; accurate off the pole for any Gamma).  Both outgoing neutrinos are
+followed; the relic-line product is nu or nubar with equal probability (relic background CP symmetric), so
+with T_a = nu_a + nubar_a (both products) and D_a = nu_a - nubar_a (beam-line product only) the six channels
+reduce to two coupled three-channel systems.  The unscattered flux of each channel (exponential step,
+:func:`.mass_solve.unscattered_step`) and the scattered flux are advanced separately: the products of the
+unscattered scatterings of a step (exactly loss x step average) are the source of the scattered T and D
+systems, each solved with the conservative step of
 :meth:`relicboost.physics.transport.ConsistentTransport.solve_conservative` (block back substitution,
-the channels couple at the same energy node; :func:`.mass_solve.coupled_step`).  Approximation kept from
-the single-mass transport: the nu <-> nubar flip of the beam line in the scalar t-channel is neglected in D
-(it does not change T).
+the channels couple at the same energy node; :func:`.mass_solve.coupled_step`).  So the boosted flux is
+computed, not taken as the difference total - unscattered (which is pure rounding, of either sign, where
+nothing scatters), and it is >= 0 wherever the kernels are.  Approximation kept from the single-mass
+transport: the nu <-> nubar flip of the beam line in the scalar t-channel is neglected in D (it does not
+change T).
 
 ``relic_momenta="thermal"``: relic momenta from the Fermi-Dirac distribution at T_nu (1+z)
 (:func:`relicboost.physics.relic_masses.thermal_nodes`), s = 2 E (E_r - p cos), flux factor (1 - v cos);
@@ -36,13 +41,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..transport import etd2_step
 from ..units import EV_MEV
 from .cross_sections import F_HEAVY, _moments, _real_scalar_moments
 from .flavour_routing import component_shapes, moments, routed_terms
-from .mass_solve import assemble, coupled_step, node_deposits, table
+from .mass_solve import assemble, coupled_step, node_deposits, products, step_resonance, table, unscattered_step
 from .models import ParticleModel
-from .transport_kernels import _kernel, _step_resonance
+from .transport_kernels import _kernel
 
 RELIC_MOMENTA: tuple[str, ...] = ("rest", "thermal")
 
@@ -138,6 +142,8 @@ def mass_channel_steps(tgrid, g: float, M_MeV: float, model: ParticleModel, mass
     at rest; of several, the one of the largest resonant rate), NaN where it does not; ``loss_nonres``: the loss
     without the resonant (B) terms.
     """
+    if not (np.isfinite(g) and g > 0.0):
+        raise ValueError(f"g must be finite and > 0 for the light-mediator transport, got {g!r}")
     kind = model.kind
     G = None if coupling_matrix is None else checked_coupling_matrix(coupling_matrix, kind)
     terms = routed_terms(kind, G)
@@ -168,7 +174,7 @@ def mass_channel_steps(tgrid, g: float, M_MeV: float, model: ParticleModel, mass
             wsum = float(np.sum(om * mu))
             if wsum > 0.0:
                 x0 = 2 * EV_MEV * mu[:, None] * e[None, :] / M_MeV**2
-                Bn, Rn = _step_resonance(x0 * np.exp(ulo), x0 * np.exp(uhi), gam)
+                Bn, Rn = step_resonance(x0 * np.exp(ulo), x0 * np.exp(uhi), gam)
                 wr = (om * mu / wsum)[:, None]
                 x = 2 * EV_MEV * wsum / om.sum() * e * np.exp(umid) / M_MeV**2
                 per_mass[b] = (x, (wr * Bn).sum(0), (wr * Rn).sum(0), wsum, moments(x))
@@ -245,23 +251,23 @@ def mass_channel_fluxes(solver, g: float, M_MeV: float, model: ParticleModel, te
 
         G = model.mass_basis_couplings(pmns(tr.flavour) if tr.flavour != "none" else None)
     Qc = solver.sources(temps) @ tr.S.T                         # (n_u, n, 6) per channel
-    # T = nu + nubar (both products) and D = nu - nubar (beam-line product), channel-major, solved together
-    QTD = np.stack([Qc[..., :3] + Qc[..., 3:], Qc[..., :3] - Qc[..., 3:]], axis=1).transpose(0, 1, 3, 2)
-    QTD = QTD.reshape(Qc.shape[0], 2, -1)
     n = tg.energy.size
-    TD = np.zeros((2, 3 * n))
-    unsc = np.zeros((n, 6))
+    unsc = np.zeros((6, n))                                     # unscattered nu_a, nubar_a
+    scat = np.zeros((2, 3 * n))                                 # scattered T and D, channel-major
     for step, (loss, H, phi, a_nr) in zip(range(tg.n_steps - 1, -1, -1),
                                           mass_channel_steps(tg, g, M_MeV, model, masses, momenta, G)):
         if not split_crossing:
             phi = np.full_like(phi, np.nan)
-        q = _split_source(QTD[step + 1], QTD[step], phi.ravel(), a_nr.ravel(), tg.du)
-        qu = _split_source(Qc[step + 1], Qc[step], np.vstack([phi, phi]).T, np.vstack([a_nr, a_nr]).T, tg.du)
-        TD = coupled_step(TD, loss.ravel(), H, *q[:2], tg.du) + q[2]
-        unsc = _unscattered_step(unsc, loss, *qu[:2], tg.du) + qu[2]
-    T, D = TD.reshape(2, 3, n)
-    channels = np.concatenate([(T + D) / 2.0, (T - D) / 2.0])
-    return tr.W @ unsc.T, tr.W @ channels
+        qu = _split_source(Qc[step + 1].T, Qc[step].T, np.vstack([phi, phi]), np.vstack([a_nr, a_nr]), tg.du)
+        unsc_end, unsc_bar = unscattered_step(unsc, np.vstack([loss, loss]), *qu[:2], tg.du)
+        # products of the unscattered scatterings (exactly loss x step average) feed the scattered flux
+        fed = products(H, np.stack([unsc_bar[:3] + unsc_bar[3:], unsc_bar[:3] - unsc_bar[3:]]).reshape(2, -1))
+        scat = coupled_step(scat, loss.ravel(), H, fed / tg.du, fed / tg.du, tg.du)
+        unsc = unsc_end + qu[2]
+    T, D = scat.reshape(2, 3, n)
+    dsnb = tr.W @ unsc
+    # total = dsnb + boosted with boosted >= 0, so total - dsnb >= 0 exactly in floating point too
+    return dsnb, dsnb + tr.W @ np.concatenate([(T + D) / 2.0, (T - D) / 2.0])
 
 
 def _split_source(q_old: np.ndarray, q_new: np.ndarray, phi: np.ndarray, a_nr: np.ndarray,
@@ -284,14 +290,6 @@ def _split_source(q_old: np.ndarray, q_new: np.ndarray, phi: np.ndarray, a_nr: n
     ok = np.abs(total) > 1e-300
     alpha = np.where(ok, (before + after * (1 - att)) / np.where(ok, total, 1.0), 1.0)
     return q_old * alpha, q_new * alpha, du * after * att
-
-
-def _unscattered_step(y, loss, q_old, q_new, du):
-    """ETD2 step of the unscattered flux per channel (loss of channel a for nu_a and nubar_a)."""
-    out = np.empty_like(y)
-    for c in range(6):
-        out[:, c] = etd2_step(y[:, c:c + 1], loss[c % 3], None, q_old[:, c:c + 1], q_new[:, c:c + 1], du)[:, 0]
-    return out
 
 
 def heavy_tree_channel_steps(tgrid, lam: float, kind: str):
