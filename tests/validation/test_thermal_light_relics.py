@@ -18,8 +18,9 @@ import pytest
 
 from relicboost import Model
 from relicboost.physics.light_mediator import mass_transport as mt
-from relicboost.physics.light_mediator.mass_solve import step_resonance, unscattered_step
+from relicboost.physics.light_mediator.mass_solve import unscattered_step
 from relicboost.physics.light_mediator.models import ParticleModel
+from relicboost.physics.light_mediator.transport_kernels import step_resonance
 from relicboost.physics.relic_masses import relic_masses_eV
 
 # the (g, M) scan grid of relicboost.results.fig_gm_consistent.MODEL_OPTIONS (copied: tests stand alone)

@@ -25,7 +25,7 @@ from ..transport import ChannelStep, TransportGrid
 from ..units import EV_MEV
 from .cross_sections import F_HEAVY, _shape, _step_shape_integral
 from .models import ParticleModel
-from .transport_kernels import _kernel, _step_resonance
+from .transport_kernels import _kernel, step_resonance
 
 LNX_RANGE: tuple[float, float] = (np.log(1e-6), np.log(1e10))
 SUBDIVISION = 4  # table points per energy-grid spacing in ln x
@@ -183,7 +183,7 @@ def _step_scalars(tgrid: TransportGrid, g: float, M_MeV: float, model: ParticleM
     ulo, uhi = tgrid.u[:-1, None], tgrid.u[1:, None]
     elo, ehi = np.exp(ulo), np.exp(uhi)
     x_mid = x0 * np.exp(0.5 * (ulo + uhi))
-    Bbar, rebar = _step_resonance(x0 * elo, x0 * ehi, model.width_over_mass(g))
+    Bbar, rebar = step_resonance(x0 * elo, x0 * ehi, model.width_over_mass(g))
     F = _step_shape_integral(x_mid, Bbar, rebar, kind)
     loss = lam * tgrid.kappa_mid[:, None] * e * (ehi - elo) * F / F_HEAVY[kind]
     return x_mid, Bbar, rebar, loss, loss / F

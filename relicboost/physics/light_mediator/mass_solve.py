@@ -19,6 +19,7 @@ from functools import lru_cache
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
+from ..etd2 import phi_functions
 from .fast_kernels import SUBDIVISION, _tables, _upper
 from .transport_kernels import _kernel
 
@@ -117,41 +118,12 @@ def assemble(S: np.ndarray, w_own: np.ndarray, w_part: np.ndarray) -> np.ndarray
     return (W.T @ S.reshape(2 * K, n * n)).reshape(2, 3, 3, n, n)
 
 
-def step_resonance(x_lo, x_hi, gamma: float) -> tuple:
-    """Step averages of B = 1/((x-1)^2 + gamma^2) and R = Re(1/D) = (x-1) B over x in [x_lo, x_hi].
-
-    Exact antiderivatives, written without cancellation: on one side of the pole the arctan difference
-    is arctan(gamma dx / (gamma^2 + (x_hi-1)(x_lo-1))) (the plain difference of two arctans ~ pi/2 loses
-    all digits once gamma < 1e-16 |x - 1|, giving B = 0 while R stays finite, i.e. R^2 > B: a negative
-    s-channel/interference rate), across it the plain difference (no cancellation).  gamma > 0.
-    """
-    dx = x_hi - x_lo
-    a, b = x_hi - 1.0, x_lo - 1.0
-    den = gamma**2 + a * b
-    side = den > 0.0
-    Bint = np.where(side, np.arctan(gamma * dx / np.where(side, den, 1.0)),
-                    np.arctan(a / gamma) - np.arctan(b / gamma)) / gamma
-    Rint = 0.5 * np.log((a**2 + gamma**2) / (b**2 + gamma**2))
-    return Bint / dx, Rint / dx
-
-
-def phi(A: np.ndarray) -> tuple:
-    """exp(-A) and the ETD functions phi1, phi2, phi3 (series below 1e-2)."""
-    small = A < 1e-2
-    As = np.where(small, 1.0, A)
-    em1 = np.expm1(-As)
-    p1 = np.where(small, 1 - A / 2 + A**2 / 6 - A**3 / 24, -em1 / As)
-    p2 = np.where(small, 0.5 - A / 6 + A**2 / 24 - A**3 / 120, (As + em1) / As**2)
-    p3 = np.where(small, 1 / 6 - A / 24 + A**2 / 120 - A**3 / 720, (As**2 / 2 - As - em1) / As**3)
-    return np.exp(-A), p1, p2, p3
-
-
 def coupled_step(y, loss, H, q_old, q_new, du):
     """Conservative step (products of a node = its exact scatterings in the step) of s coupled-channel systems
     at once: vectors (s, 3 n) channel-major, kernels H (s, 3, 3, n, n) [a, c, j, k], ``loss`` (3 n,)."""
     ns, n = H.shape[0], H.shape[-1]
     d = np.einsum("saajj->saj", H).reshape(ns, 3 * n)
-    ex, p1, p2, p3 = phi(np.maximum(loss - d, 0.0))
+    ex, p1, p2, p3 = phi_functions(np.maximum(loss - d, 0.0))
     r = p1 * y + du * ((p2 - p3) * q_old + p3 * q_new)
     ybar = block_solve(H, p2, r)
     return ex * y + du * ((p1 - p2) * q_old + p2 * q_new) + p1 * (products(H, ybar) - d * ybar)
@@ -169,7 +141,7 @@ def unscattered_step(y: np.ndarray, loss: np.ndarray, q_old: np.ndarray, q_new: 
     with a source linear over the step: (y at the end, step average of y).  The number scattered in the
     step is exactly loss x average (y_end = y + du (q_old + q_new) / 2 - loss ybar), the same exponential
     model as the step average of :func:`coupled_step`."""
-    ex, p1, p2, p3 = phi(loss)
+    ex, p1, p2, p3 = phi_functions(loss)
     return (ex * y + du * ((p1 - p2) * q_old + p2 * q_new),
             p1 * y + du * ((p2 - p3) * q_old + p3 * q_new))
 

@@ -44,9 +44,9 @@ import numpy as np
 from ..units import EV_MEV
 from .cross_sections import F_HEAVY, _moments, _real_scalar_moments
 from .flavour_routing import component_shapes, moments, routed_terms
-from .mass_solve import assemble, coupled_step, node_deposits, products, step_resonance, table, unscattered_step
+from .mass_solve import assemble, coupled_step, node_deposits, products, table, unscattered_step
 from .models import ParticleModel
-from .transport_kernels import _kernel
+from .transport_kernels import _kernel, step_resonance
 
 RELIC_MOMENTA: tuple[str, ...] = ("rest", "thermal")
 

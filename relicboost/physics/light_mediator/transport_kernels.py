@@ -48,11 +48,25 @@ def _segment_rule(n_gl: int = 4, n_top: int = 48, y_min: float = 1e-14, h: float
     return t, w, ytop, wtop
 
 
-def _step_resonance(x_lo, x_hi, gamma):
-    """Averages of B = 1/((x-1)^2 + gamma^2) and Re(1/D) over x in [x_lo, x_hi] (exact antiderivatives)."""
+def step_resonance(x_lo, x_hi, gamma: float) -> tuple:
+    """Step averages of B = 1/((x-1)^2 + gamma^2) and R = Re(1/D) = (x-1) B over x in [x_lo, x_hi].
+
+    Exact antiderivatives, written without cancellation: on one side of the pole the arctan difference
+    is arctan(gamma dx / (gamma^2 + (x_hi-1)(x_lo-1))) (the plain difference of two arctans ~ pi/2 loses
+    all digits once gamma < 1e-16 |x - 1|, giving B = 0 while R stays finite, i.e. R^2 > B: a negative
+    s-channel/interference rate), across it the plain difference (no cancellation).  gamma = 0: the
+    zero-width limit 1/(1 - x) (steps that do not straddle the pole).
+    """
     dx = x_hi - x_lo
-    Bint = (np.arctan((x_hi - 1) / gamma) - np.arctan((x_lo - 1) / gamma)) / gamma if gamma > 0 else 1 / (1 - x_hi) - 1 / (1 - x_lo)
-    Rint = 0.5 * (np.log((x_hi - 1) ** 2 + gamma**2) - np.log((x_lo - 1) ** 2 + gamma**2))
+    a, b = x_hi - 1.0, x_lo - 1.0
+    if gamma > 0:
+        den = gamma**2 + a * b
+        side = den > 0.0
+        Bint = np.where(side, np.arctan(gamma * dx / np.where(side, den, 1.0)),
+                        np.arctan(a / gamma) - np.arctan(b / gamma)) / gamma
+    else:
+        Bint = dx / (a * b)
+    Rint = 0.5 * np.log((a**2 + gamma**2) / (b**2 + gamma**2))
     return Bint / dx, Rint / dx
 
 
@@ -140,7 +154,7 @@ def light_channel_steps(tgrid: TransportGrid, g: float, M_MeV: float, mediator: 
     for n in range(tgrid.n_steps - 1, -1, -1):
         ulo, uhi = tgrid.u[n], tgrid.u[n + 1]
         x_mid = x0 * np.exp(0.5 * (ulo + uhi))
-        Bbar, rebar = _step_resonance(x0 * np.exp(ulo), x0 * np.exp(uhi), gam)
+        Bbar, rebar = step_resonance(x0 * np.exp(ulo), x0 * np.exp(uhi), gam)
         xs, Bs, Rs = x_mid[:, None, None], Bbar[:, None, None], rebar[:, None, None]
         F = _step_shape_integral(x_mid, Bbar, rebar, mediator)
         # partner (relic line) has energy fraction y = xi, the beam-line neutrino 1 - y = xi
