@@ -63,7 +63,7 @@ def test_two_concurrent_samples_one_refused_chain_equals_uninterrupted(tmp_path,
     assert "in use" in second.stderr and len(second.stderr.strip().splitlines()) == 1
     assert np.array_equal(_chain(d / "chain.h5"), _chain(ref / "chain.h5"))
     assert sorted(p.name for p in d.iterdir()) == ["chain.h5", "config.yaml", "corner.pdf", "corner.png", "getdist",
-                                                  "posterior.nc", "result.json", "summary.csv"]
+                                                  "posterior.nc", "result.json", "summary.csv", "trace.pdf", "trace.png"]
     assert all((p.stat().st_mode & 0o777) == 0o644 for p in d.rglob("*") if p.is_file())
     verify_run(d)
 
