@@ -13,37 +13,20 @@ BLAS runs single-threaded (``--blas-threads``, set before numpy is imported).  R
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import os
-import subprocess
 import sys
-import tempfile
 import time
 import warnings
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from git_reference import load_at
 
 POINTS = ((1e-4, 1.5e-3), (3e-4, 1.0e-3), (1e-4, 3e-3), (2e-4, 2.2e-3))
 MODELS = ("vector", "complex-scalar", "real-scalar")
 GRIDS = {"scan (40/dec, substeps 1)": {"points_per_decade": 40, "substeps": 1},
          "E >= 1 MeV (40/dec, substeps 1)": {"points_per_decade": 40, "substeps": 1, "energy_min": 1.0}}
 TEMPS = (6.6, 7.0, 10.0)
-
-
-def _load(reference: str, module: str, replace: tuple[str, str] | None = None):
-    """``relicboost.physics.light_mediator.<module>`` at git ``reference`` as ``_ref_<module>``."""
-    root = Path(__file__).resolve().parents[1]
-    src = subprocess.run(["git", "show", f"{reference}:relicboost/physics/light_mediator/{module}.py"],
-                         cwd=root, capture_output=True, text=True, check=True).stdout
-    if replace:
-        src = src.replace(*replace)
-    path = Path(tempfile.mkdtemp()) / f"_ref_{module}.py"
-    path.write_text(src)
-    name = f"relicboost.physics.light_mediator._ref_{module}"
-    spec = importlib.util.spec_from_file_location(name, path)
-    loaded = importlib.util.module_from_spec(spec)
-    sys.modules[name] = loaded
-    spec.loader.exec_module(loaded)
-    return loaded
 
 
 def main() -> None:
@@ -65,9 +48,10 @@ def main() -> None:
 
     masses = relic_masses_eV("normal", 0.01)
 
-    _load(args.reference, "fast_kernels", ("from .mass_transport import shape_parts",
-                                           "from ._ref_mass_transport import shape_parts"))
-    ref = _load(args.reference, "mass_transport", ("from .fast_kernels import", "from ._ref_fast_kernels import"))
+    load_at(args.reference, "fast_kernels", ("from .mass_transport import shape_parts",
+                                           f"from ._v{args.reference[:7]}_mass_transport import shape_parts"))
+    ref = load_at(args.reference, "mass_transport",
+                  ("from .fast_kernels import", f"from ._v{args.reference[:7]}_fast_kernels import"))
     points = POINTS[:2] if args.quick else POINTS
     models = MODELS[:1] if args.quick else MODELS
     grids = dict(list(GRIDS.items())[:1]) if args.quick else GRIDS

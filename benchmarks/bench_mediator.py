@@ -21,15 +21,15 @@ per point within 1% of the converged result.  Run: ``python benchmarks/bench_med
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import os
-import subprocess
 import sys
-import tempfile
 import time
 import warnings
 from pathlib import Path
 from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from git_reference import load_at
 
 VERSIONS = {"abc5904": "abc5904cdaafc0b6e528252e69156b2958a69749",   # main before the speed work (issue 11)
             "2f30553": "2f305539ea8f72df16764f4449be12104e59b5a8"}   # before the in-step resonance profile
@@ -44,29 +44,10 @@ TARGET_MS, TARGET_ERR = 20.0, 0.01
 SPECIES = ("nue", "nuebar", "nux")
 
 
-def _load_at(commit: str, module: str, replace: tuple[str, str] | None = None):
-    """``relicboost.physics.light_mediator.<module>`` at ``commit`` as ``_v<commit>_<module>``."""
-    root = Path(__file__).resolve().parents[1]
-    src = subprocess.run(["git", "show", f"{commit}:relicboost/physics/light_mediator/{module}.py"],
-                         cwd=root, capture_output=True, text=True, check=True).stdout
-    if replace:
-        src = src.replace(*replace)
-    name = f"_v{commit[:7]}_{module}"
-    path = Path(tempfile.mkdtemp()) / f"{name}.py"
-    path.write_text(src)
-    spec = importlib.util.spec_from_file_location(f"relicboost.physics.light_mediator.{name}", path)
-    if spec is None or spec.loader is None:
-        raise ImportError(f"cannot load {module} at {commit}")
-    loaded = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = loaded
-    spec.loader.exec_module(loaded)
-    return loaded
-
-
 def _version(commit: str):
     """(single-mass solve with today's signature, three-mass fluxes) of ``commit``."""
-    fk = _load_at(commit, "fast_kernels")
-    mt = _load_at(commit, "mass_transport", ("from .fast_kernels import", f"from ._v{commit[:7]}_fast_kernels import"))
+    fk = load_at(commit, "fast_kernels")
+    mt = load_at(commit, "mass_transport", ("from .fast_kernels import", f"from ._v{commit[:7]}_fast_kernels import"))
 
     def solve(solver, g, M_MeV, model, temps, m_nu_eV=0.05, *_):
         if hasattr(fk, "fast_light_mediator_solve"):
