@@ -20,7 +20,7 @@ import warnings
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from git_reference import load_at
+from git_reference import load_at, sibling
 
 POINTS = ((1e-4, 1.5e-3), (3e-4, 1.0e-3), (1e-4, 3e-3), (2e-4, 2.2e-3))
 MODELS = ("vector", "complex-scalar", "real-scalar")
@@ -48,10 +48,10 @@ def main() -> None:
 
     masses = relic_masses_eV("normal", 0.01)
 
-    load_at(args.reference, "fast_kernels", ("from .mass_transport import shape_parts",
-                                           f"from ._v{args.reference[:7]}_mass_transport import shape_parts"))
-    ref = load_at(args.reference, "mass_transport",
-                  ("from .fast_kernels import", f"from ._v{args.reference[:7]}_fast_kernels import"))
+    rev = args.reference
+    load_at(rev, "transport_kernels")
+    load_at(rev, "fast_kernels", sibling(rev, "transport_kernels", "mass_transport"))
+    ref = load_at(rev, "mass_transport", sibling(rev, "transport_kernels", "fast_kernels"))
     points = POINTS[:2] if args.quick else POINTS
     models = MODELS[:1] if args.quick else MODELS
     grids = dict(list(GRIDS.items())[:1]) if args.quick else GRIDS

@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from git_reference import load_at
+from git_reference import load_at, sibling
 
 VERSIONS = {"abc5904": "abc5904cdaafc0b6e528252e69156b2958a69749",   # main before the speed work (issue 11)
             "2f30553": "2f305539ea8f72df16764f4449be12104e59b5a8"}   # before the in-step resonance profile
@@ -46,8 +46,9 @@ SPECIES = ("nue", "nuebar", "nux")
 
 def _version(commit: str):
     """(single-mass solve with today's signature, three-mass fluxes) of ``commit``."""
-    fk = load_at(commit, "fast_kernels")
-    mt = load_at(commit, "mass_transport", ("from .fast_kernels import", f"from ._v{commit[:7]}_fast_kernels import"))
+    load_at(commit, "transport_kernels")
+    fk = load_at(commit, "fast_kernels", sibling(commit, "transport_kernels"))
+    mt = load_at(commit, "mass_transport", sibling(commit, "transport_kernels", "fast_kernels"))
 
     def solve(solver, g, M_MeV, model, temps, m_nu_eV=0.05, *_):
         if hasattr(fk, "fast_light_mediator_solve"):
