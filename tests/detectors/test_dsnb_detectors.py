@@ -1,12 +1,13 @@
 """Binned DSNB detector forecasts (relicboost.likelihoods.dsnb_detectors).
 
-Signal counts are validated against a collaboration's quoted expectation for JUNO (below) and for
-SK-Gd (Horiuchi, Beacom & Dwek 2009, docs/deficit.md). Hyper-K and DUNE have NO such test: their
-quoted DSNB expectations (Hyper-K Design Report arXiv:1805.04163, DSNB section and Fig. 188; DUNE
-TDR / EPJC 81 (2021) 423; Moller, Suliga, Tamborra & Denton arXiv:1804.03157) could not be read with
-their reference model through the tools available (only the opening of the Design Report's web
-rendering and abstracts without standard-DSNB event numbers were reachable; searches of 2026-12-01,
-listed in docs/deficit.md).  The Hyper-K counts are tied to SK-Gd's by the mass ratio (tested here).
+Signal counts are validated against a published expectation for JUNO (J. Cheng for JUNO, EPS-HEP 2021),
+SK-Gd (Horiuchi, Beacom & Dwek 2009) and DUNE (DUNE Far Detector TDR Vol. II, arXiv:2002.03005: 46 +- 10
+events in 40 kt x 10 yr, normal ordering; our count with relicboost's standard source lies inside the quoted
+band +- 20% but 29% above its centre, see the test docstring and docs/deficit.md).  Hyper-K has NO such test:
+its quoted DSNB expectation (Design Report arXiv:1805.04163, DSNB section and Fig. 188; Moller, Suliga,
+Tamborra & Denton arXiv:1804.03157) could not be read with its reference model through the tools available
+(searches of 2026-12-01, listed in docs/deficit.md).  The Hyper-K counts are tied to SK-Gd's by the mass
+ratio (tested here), so the SK-Gd validation carries over up to the Hyper-K efficiency and window.
 """
 import numpy as np
 import pytest
@@ -142,6 +143,30 @@ def test_skgd_rate_matches_horiuchi_beacom_dwek_2009():
     high = 1.4 * det.signal_counts(m.predict(0.0, T_nuebar=6.0)).sum()
     assert low == pytest.approx(1.2, rel=0.2)
     assert high == pytest.approx(5.6, rel=0.2)
+
+
+def test_dune_counts_vs_dune_tdr():
+    """DUNE Far Detector TDR Vol. II, DUNE Physics (arXiv:2002.03005), chapter "Supernova neutrino bursts and
+    physics with low-energy neutrinos", subsection "Diffuse Supernova Background Neutrinos", Eq. (srnrate),
+    read in the collaboration's LaTeX source (github.com/DUNE/dune-tdr, vol-physics/ch-snb-lowe.tex, commits
+    045a403 and c2429ad): "The expected number of relic supernova neutrinos, N_DSNB, that could be observed in
+    a 40 kt LArTPC detector in ten years [Cocco et al., JCAP 12 (2004) 002] assuming normal ordering is:
+    N_DSNB = 46 +- 10, 16 MeV <= E_e <= 40 MeV", E_e the energy of the electron from nu_e 40Ar -> e- 40K*.
+
+    Reference model: the flux model of Cocco et al. could not be read (abstract only), so the one ingredient the
+    DUNE sentence states, normal ordering, is applied to relicboost's standard source: consistent convention at
+    lam = 0 with flavour="normal" (adiabatic MSW: nu_e at Earth = s13^2 nu_e + (1 - s13^2) nu_x of the source,
+    T_nux = 10 MeV), paper SFR (Table I), E_tot = 3e53 erg; DUNE 40 kt x 10 yr, efficiency 1 (none is stated),
+    16-40 MeV in visible energy E_nu - 1.505 MeV.  Measured 59.1 events: inside the quoted 46 +- 10 widened by
+    the 20% of issue 12 (asserted), but +29% from the central value (not asserted).  The spread is the nu_x
+    spectrum, which the DUNE sentence does not give: 44.4 / 52.5 / 59.1 events for T_nux = 8 / 9 / 10 MeV.
+    Other mappings: E_e = E_nu - 5.9 MeV (transition to the 4.38 MeV 40K* state) 58.2; SNOwGLoBES ar40kt
+    response 58.1; inverted ordering 51.3; no flavour conversion (the paper's convention) 31.1 events."""
+    cons = Model(convention="consistent", energy_min=1.0, flavour="normal")
+    null = cons.predict(0.0)
+    det = likelihoods.DUNE(null, years=10.0, efficiency=1.0, threshold_MeV=16.0, emax_MeV=40.0)
+    events = det.signal_counts(null).sum()
+    assert 0.8 * (46.0 - 10.0) <= events <= 1.2 * (46.0 + 10.0)
 
 
 def test_per_bin_efficiency(paper):
