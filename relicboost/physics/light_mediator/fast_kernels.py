@@ -14,10 +14,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from functools import lru_cache
-from itertools import pairwise
 
 import numpy as np
-from numpy.lib.stride_tricks import as_strided
 from scipy.linalg.lapack import dtrtrs
 
 from ..etd2 import etd2_weights, phi_functions
@@ -25,12 +23,11 @@ from ..transport import ChannelStep, TransportGrid
 from ..units import EV_MEV
 from .cross_sections import F_HEAVY, _shape, _step_shape_integral
 from .models import ParticleModel
+from .resonant_steps import ResonantSteps
 from .transport_kernels import _kernel, step_resonance
 
 LNX_RANGE: tuple[float, float] = (np.log(1e-6), np.log(1e10))
 SUBDIVISION = 4  # table points per energy-grid spacing in ln x
-#: Coefficient of B = |M^2/D_s|^2 in int f dy (:func:`.cross_sections._step_shape_integral`).
-B_COEFFICIENT: dict[str, float] = {"scalar": 1.5, "real_scalar": 3.0, "vector": 4.0}
 
 
 def _shape_of(kind: str, part: int | None):
@@ -123,22 +120,25 @@ def _in_table(i0: int, n: int, all_t: np.ndarray) -> bool:
     return 0 <= i0 and i0 + SUBDIVISION * (n - 1) + 1 < all_t.shape[0]
 
 
+def _view(base: np.ndarray, offset: int, shape: tuple[int, ...], strides: tuple[int, ...]) -> np.ndarray:
+    """Strided view of the C-contiguous ``base`` (offset and strides in bytes; the caller keeps it in bounds)."""
+    return np.ndarray(shape, base.dtype, base, offset, strides)
+
+
 def _strided_deposits(all_t: np.ndarray, hi_t: np.ndarray, i0: int, kk: np.ndarray) -> np.ndarray:
     """V of :func:`_offset_deposits` from table rows i0 + 4 j (weights kk[:, :3]) and i0 + 4 j + 1 (kk[:, 3:]),
     read as strided views (no copies): one batched (n x 6) . (6 x 2 n) product."""
     n = kk.shape[0]
     s0, s1, s2 = all_t.strides
-    V = np.matmul(kk[:, None, :], as_strided(all_t[i0:], shape=(n, 6, 2 * n), strides=(SUBDIVISION * s0, s1, s2),
-                                             writeable=False))[:, 0]
+    V = np.matmul(kk[:, None, :], _view(all_t, i0 * s0, (n, 6, 2 * n), (SUBDIVISION * s0, s1, s2)))
     # offset d = j (node 0 gets nothing from the segment below): hi_t[i0 + 4 j + row, c, t n + n - 1 - j]
     h0, h1, h2 = hi_t.strides
-    hi = as_strided(hi_t[i0:, :, n - 1:], shape=(2, n, 6), strides=(n * h2, SUBDIVISION * h0 - h2, h1),
-                    writeable=False)                                             # [t, j, row x 3 + c]
-    v0, v1 = V.strides
-    diag = as_strided(V[:, n - 1:], shape=(2, n), strides=(n * v1, v0 - v1))      # V[j, t n + n - 1 - j]
-    diag -= np.einsum("tjq,jq->tj", hi, kk)
+    hi = _view(hi_t, i0 * h0 + (n - 1) * h2, (2, n, 6), (n * h2, SUBDIVISION * h0 - h2, h1))   # [t, j, row x 3 + c]
+    v = V.itemsize
+    diag = _view(V, (n - 1) * v, (2, n), (n * v, (2 * n - 1) * v))              # V[j, 0, t n + n - 1 - j]
+    diag -= (hi * kk[None]).sum(-1)
     V[0] = 0.0                                                                 # node 0: all of it below the grid
-    return V
+    return V[:, 0]
 
 
 def _node_matrices(Vr: np.ndarray, multiplier: np.ndarray) -> np.ndarray:
@@ -147,8 +147,7 @@ def _node_matrices(Vr: np.ndarray, multiplier: np.ndarray) -> np.ndarray:
     n = Vr.shape[0]
     s = Vr.itemsize
     # W[t, j, k] = Vr[j, t n + n - 1 - j + k]; k > j reads other entries, zeroed by the multiplier
-    W = as_strided(np.ascontiguousarray(Vr).reshape(-1)[n - 1:], shape=(2, n, n), strides=(n * s, (2 * n - 1) * s, s),
-                   writeable=False)
+    W = _view(np.ascontiguousarray(Vr), (n - 1) * s, (2, n, n), (n * s, (2 * n - 1) * s, s))
     return np.multiply(W, multiplier, out=np.empty((2, n, n))).transpose(0, 2, 1)
 
 
@@ -189,112 +188,76 @@ def _step_scalars(tgrid: TransportGrid, g: float, M_MeV: float, model: ParticleM
     return x_mid, Bbar, rebar, loss, loss / F
 
 
-def _step_terms(tgrid: TransportGrid, model: ParticleModel,
-                scalars: tuple[np.ndarray, ...]) -> Iterator[tuple[np.ndarray, np.ndarray]]:
-    """Per step in time order: loss (n,) and deposits transposed, Gt[t, j, k] = G[t, k, j] (2, n, n)
-    [beam-line product, both products]; ``scalars`` from :func:`_step_scalars`."""
-    x_mid, Bbar, rebar, loss, weight = scalars
-    upper = _upper(np.ascontiguousarray(tgrid.width, dtype=float).tobytes())
-    e = tgrid.energy
-    eb = np.ascontiguousarray(e, dtype=float).tobytes()
-    lnx0, all_t, hi_t = _tables(eb, model.kind, None)
-    pos = (np.log(x_mid[:, 0]) - lnx0) / (_kernel(eb).h / SUBDIVISION)      # table row of node 0, per step
-    i0 = np.floor(pos).astype(int)
-    fr = (pos - i0)[:, None, None]
-    k = np.stack([np.ones_like(Bbar), Bbar, rebar], axis=-1) * weight[..., None]
-    kk = np.concatenate([(1 - fr) * k, fr * k], axis=-1)                      # (n_steps, n, 6)
-    for s in range(tgrid.n_steps - 1, -1, -1):
-        if _in_table(int(i0[s]), e.size, all_t):
-            V = _strided_deposits(all_t, hi_t, int(i0[s]), kk[s])
-        else:
+class _TabulatedSteps:
+    """Per-step deposits of one (g, M) point from the tables of its grid, in the layout of the solver.
+
+    Attributes
+    ----------
+    diagonals : numpy.ndarray
+        (n_steps, 2, n) self-deposits G[t, j, j] of every step (beam-line product, both products), gathered from
+        the table rows at once (the net losses of all steps then need one call of the phi functions).
+    """
+
+    def __init__(self, tgrid: TransportGrid, model: ParticleModel, scalars: tuple[np.ndarray, ...]) -> None:
+        x_mid, Bbar, rebar, _, weight = scalars
+        e = tgrid.energy
+        n = e.size
+        self.upper = _upper(np.ascontiguousarray(tgrid.width, dtype=float).tobytes())
+        eb = np.ascontiguousarray(e, dtype=float).tobytes()
+        self.tables = _tables(eb, model.kind, None)
+        lnx0, all_t = self.tables[0], self.tables[1]
+        pos = (np.log(x_mid[:, 0]) - lnx0) / (_kernel(eb).h / SUBDIVISION)      # table row of node 0, per step
+        self.i0 = np.floor(pos).astype(int)
+        fr = (pos - self.i0)[:, None, None]
+        k = np.stack([np.ones_like(Bbar), Bbar, rebar], axis=-1) * weight[..., None]
+        self.kk = np.concatenate([(1 - fr) * k, fr * k], axis=-1)                 # (n_steps, n, 6)
+        self.diagonals = np.zeros((tgrid.n_steps, 2, n))
+        self.outside: dict[int, np.ndarray] = {}
+        inside = np.array([_in_table(int(i), n, all_t) for i in self.i0], dtype=bool)
+        st = np.nonzero(inside)[0]
+        rows = self.i0[st, None] + SUBDIVISION * np.arange(n)[None]               # (steps, n): rows of node j
+        flat = all_t.reshape(all_t.shape[0] * 3, 2 * n)[:, [n - 1, 2 * n - 1]]     # offset 0 only, (rows x 3, 2)
+        idx = 3 * rows[..., None] + np.arange(6)[None, None]                      # rows i0 + 4 j, then the next one
+        self.diagonals[st] = np.einsum("sjq,sjqt->stj", self.kk[st], flat[idx])
+        for s in np.nonzero(~inside)[0]:
             V = _offset_deposits(e, model.kind, None, x_mid[s], Bbar[s], rebar[s], weight[s])
-        yield loss[s], _node_matrices(V, upper).transpose(0, 2, 1)
+            self.outside[int(s)] = V
+            self.diagonals[s] = V[:, [n - 1, 2 * n - 1]].T
+        self.diagonals[:, :, 0] = 0.0                                            # node 0: all of it below the grid
+
+    def matrices(self, s: int) -> np.ndarray:
+        """Deposits of step s transposed, Gt[t, j, k] = G[t, k, j] (2, n, n) [beam-line product, both products]."""
+        V = self.outside.get(s)
+        if V is None:
+            V = _strided_deposits(self.tables[1], self.tables[2], int(self.i0[s]), self.kk[s])
+        return _node_matrices(V, self.upper).transpose(0, 2, 1)
+
+
+class _DirectSteps:
+    """:class:`_TabulatedSteps` from the shapes evaluated per step (:func:`.transport_kernels.light_channel_steps`;
+    all steps are kept in memory: a check path for small grids)."""
+
+    def __init__(self, tgrid: TransportGrid, g: float, M_MeV: float, model: ParticleModel, m_nu_eV: float) -> None:
+        from .transport_kernels import light_channel_steps
+
+        steps = list(light_channel_steps(tgrid, g, M_MeV, model.kind, m_nu_eV, model=model))[::-1]   # step order
+        self.mats = [np.ascontiguousarray(np.stack([st.gain_own.T, st.gain_both.T])) for st in steps]
+        n = tgrid.energy.size
+        self.diagonals = np.array([G.reshape(2, n * n)[:, ::n + 1] for G in self.mats])
+
+    def matrices(self, s: int) -> np.ndarray:
+        """Gt of step s (see :class:`_TabulatedSteps`)."""
+        return self.mats[s].copy()
 
 
 def fast_light_channel_steps(tgrid: TransportGrid, g: float, M_MeV: float, model: ParticleModel,
                              m_nu_eV: float = 0.05) -> Iterator[ChannelStep]:
     """Per-step kernels like :func:`.transport_kernels.light_channel_steps` (``model`` given), tabulated."""
-    for loss, Gt in _step_terms(tgrid, model, _step_scalars(tgrid, g, M_MeV, model, m_nu_eV)):
-        yield ChannelStep(loss=loss, gain_own=Gt[0].T, gain_both=Gt[1].T)
-
-
-def _atan_difference(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """arctan(a) - arctan(b) without cancellation when a and b are large and of the same sign."""
-    with np.errstate(divide="ignore", invalid="ignore"):
-        same = a * b > -1.0
-        return np.where(same, np.arctan((a - b) / np.where(same, 1.0 + a * b, 1.0)), np.arctan(a) - np.arctan(b))
-
-
-class _ResonantSteps:
-    """Exact in-step time profile of the resonant (B) loss, for the source terms of the steps near a resonance.
-
-    Within a step the node's x = s/M^2 sweeps x_hi -> x_lo and the B part of the loss, loss_B (the step total),
-    is spent in proportion to int B dx (arctan antiderivative), so a source emitted at time t in [0, 1] of the step
-    survives exp(-A_rest (1 - t) - loss_B P(t)), P(t) = int_{x_lo}^{x(t)} B dx / int_{x_lo}^{x_hi} B dx, with the
-    rest of the loss A_rest spent uniformly.  Where loss_B > ``LOSS_B_MIN`` and B > ``B_MIN`` (the node is near the
-    resonance) the sources of the step are fed to the step schemes scaled (per old and new source node) so that
-    the scheme absorbs exactly what the exact profile absorbs, and the exact survivors are added directly
-    (:meth:`sources`): number conservation is kept and the survivors are exact to the quadrature (Gauss-Legendre,
-    split and clustered at a narrow crossing, where the resonance turns a node off like a step in time).  There
-    the schemes use the full loss and the node's own products (self-deposit) are added after the step, not
-    absorbed again: they are born at lower x, i.e. (below the resonance) away from it.
-    """
-
-    LOSS_B_MIN = 1e-3
-    B_MIN = 100.0  # near the resonance only (|x - 1| < 0.1 in the step); the heavy limit has B = 1
-    N_QUAD = 12
-
-    def __init__(self, tgrid: TransportGrid, g: float, M_MeV: float, model: ParticleModel, m_nu_eV: float,
-                 scalars: tuple[np.ndarray, ...]) -> None:
-        Bbar, loss, weight = scalars[1], scalars[3], scalars[4]
-        loss_B = weight * B_COEFFICIENT[model.kind] * Bbar
-        gam = model.width_over_mass(g)
-        x0 = 2 * m_nu_eV * EV_MEV * tgrid.energy / M_MeV**2
-        steps, nodes = np.nonzero((loss_B > self.LOSS_B_MIN) & (Bbar > self.B_MIN))
-        ulo, uhi = tgrid.u[steps], tgrid.u[steps + 1]
-        u_c = -np.log(x0[nodes])                                    # x0 e^u = 1
-        f = np.where((u_c > ulo) & (u_c < uhi) & (gam < 0.1 * tgrid.du), (uhi - u_c) / (uhi - ulo), 0.0)
-        s, w = np.polynomial.legendre.leggauss(self.N_QUAD)
-        s, w = 0.5 * (s + 1.0), 0.5 * w
-        t = np.concatenate([f[:, None] * s[None], f[:, None] + (1 - f[:, None]) * s[None] ** 2], axis=1)
-        wt = np.concatenate([f[:, None] * w[None], (1 - f[:, None]) * 2 * s[None] * w[None]], axis=1)
-        xt = x0[nodes, None] * np.exp(uhi[:, None] - t * tgrid.du)
-        xl = (x0[nodes] * np.exp(ulo) - 1.0)[:, None] / gam
-        P = _atan_difference((xt - 1.0) / gam, xl) / _atan_difference((x0[nodes, None] * np.exp(uhi[:, None]) - 1.0)
-                                                                      / gam, xl)
-        lb = loss_B[steps, nodes]
-        a_rest = np.maximum(loss[steps, nodes] - lb, 0.0)[:, None]
-        surv = wt * np.exp(-a_rest * (1 - t) - lb[:, None] * P)
-        s0, s1 = (surv * (1 - t)).sum(1), (surv * t).sum(1)
-        _, w0, w1 = etd2_weights(loss[steps, nodes])                 # the schemes' source weights at the full loss
-        with np.errstate(divide="ignore", invalid="ignore"):
-            self.c0 = np.where(0.5 - w0 > 1e-12, (0.5 - s0) / (0.5 - w0), 1.0)
-            self.c1 = np.where(0.5 - w1 > 1e-12, (0.5 - s1) / (0.5 - w1), 1.0)
-        self.d0, self.d1 = tgrid.du * (s0 - self.c0 * w0), tgrid.du * (s1 - self.c1 * w1)
-        self.steps, self.nodes = steps, nodes
-        bounds = np.searchsorted(steps, np.arange(tgrid.n_steps + 1))          # np.nonzero sorts by step
-        #: per step, the nodes near the resonance
-        self.near = [nodes[a:b] for a, b in pairwise(bounds)]
-
-    def sources(self, Q: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """(q_old, q_new, direct), each (n_steps, n, k): the sources of step s (Q[s + 1], Q[s]) fed to its scheme and
-        the exact survivors added after it, from sources Q (n_u, n, k) per unit u."""
-        st, j = self.steps, self.nodes
-        q_old, q_new = Q[1:].copy(), Q[:-1].copy()
-        q_old[st, j] *= self.c0[:, None]
-        q_new[st, j] *= self.c1[:, None]
-        direct = np.zeros_like(q_old)
-        direct[st, j] = self.d0[:, None] * Q[st + 1, j] + self.d1[:, None] * Q[st, j]
-        return q_old, q_new, direct
-
-
-def _direct_step_terms(tgrid: TransportGrid, g: float, M_MeV: float, model: ParticleModel,
-                       m_nu_eV: float) -> Iterator[tuple[np.ndarray, np.ndarray]]:
-    """:func:`_step_terms` from the shapes evaluated per step (:func:`.transport_kernels.light_channel_steps`)."""
-    from .transport_kernels import light_channel_steps
-
-    for st in light_channel_steps(tgrid, g, M_MeV, model.kind, m_nu_eV, model=model):
-        yield st.loss, np.ascontiguousarray(np.stack([st.gain_own.T, st.gain_both.T]))
+    scalars = _step_scalars(tgrid, g, M_MeV, model, m_nu_eV)
+    steps = _TabulatedSteps(tgrid, model, scalars)
+    for s in range(tgrid.n_steps - 1, -1, -1):
+        Gt = steps.matrices(s)
+        yield ChannelStep(loss=scalars[3][s], gain_own=Gt[0].T, gain_both=Gt[1].T)
 
 
 def fast_light_mediator_solve(solver, g: float, M_MeV: float, model: ParticleModel, temps: tuple[float, float, float],
@@ -317,27 +280,30 @@ def fast_light_mediator_solve(solver, g: float, M_MeV: float, model: ParticleMod
     QT = (Q3 @ tr.mult)[..., None]
     scalars = _step_scalars(tg, g, M_MeV, model, m_nu_eV)
     if kernels == "tabulated":
-        steps = _step_terms(tg, model, scalars)
+        steps: _TabulatedSteps | _DirectSteps = _TabulatedSteps(tg, model, scalars)
     elif kernels == "direct":
-        steps = _direct_step_terms(tg, g, M_MeV, model, m_nu_eV)
+        steps = _DirectSteps(tg, g, M_MeV, model, m_nu_eV)
     else:
         raise ValueError(f"kernels must be 'direct' or 'tabulated', got {kernels!r}")
-    resonant = _ResonantSteps(tg, g, M_MeV, model, m_nu_eV, scalars) if split_crossing else None
+    loss = scalars[3]
+    A = np.maximum(loss[:, None, :] - steps.diagonals, 0.0)      # (n_steps, 2, n): net loss of both solutions
+    resonant = ResonantSteps(tg, g, M_MeV, model, m_nu_eV, scalars) if split_crossing else None
     if resonant is not None:
         src3, srcT = resonant.sources(Q3), resonant.sources(QT)
+        A[resonant.steps, :, resonant.nodes] = loss[resonant.steps, resonant.nodes, None]
+        near = resonant.near
     else:
         src3, srcT = (Q3[1:], Q3[:-1], np.zeros(tg.n_steps)), (QT[1:], QT[:-1], np.zeros(tg.n_steps))
-    ex_u, w0_u, w1_u = etd2_weights(scalars[3])
+        near = [np.zeros(0, dtype=int)] * tg.n_steps
+    ex_all, p1_all, p2_all, p3_all = phi_functions(A)
+    ex_u, w0_u, w1_u = etd2_weights(loss)
     u_y, own, tot = np.zeros((n, 3)), np.zeros((n, 3)), np.zeros((n, 1))
-    for s, (loss, Gt) in zip(range(tg.n_steps - 1, -1, -1), steps):
+    for s in range(tg.n_steps - 1, -1, -1):
         u_y = ex_u[s][:, None] * u_y + du * (w0_u[s][:, None] * src3[0][s] + w1_u[s][:, None] * src3[1][s]) + src3[2][s]
-        g_diag = Gt.reshape(2, n * n)[:, ::n + 1]                 # view of the diagonals (Gt is C-ordered)
-        A = np.maximum(loss[None, :] - g_diag, 0.0)
-        near = resonant.near[s] if resonant is not None else np.zeros(0, dtype=int)
-        self_gain = g_diag[:, near].copy()
-        A[:, near] = loss[near]
-        g_diag[...] = 0.0
-        ex, p1, p2, p3 = phi_functions(A)
+        Gt = steps.matrices(s)
+        Gt.reshape(2, n * n)[:, ::n + 1] = 0.0                    # the self-deposit is in A (or added below)
+        self_gain = steps.diagonals[s][:, near[s]]
+        ex, p1, p2, p3 = ex_all[s], p1_all[s], p2_all[s], p3_all[s]
         out = []
         for t, y, (q_old, q_new, q_direct) in ((0, own, src3), (1, tot, srcT)):
             q_old, q_new = q_old[s], q_new[s]
@@ -348,7 +314,7 @@ def fast_light_mediator_solve(solver, g: float, M_MeV: float, model: ParticleMod
                 raise np.linalg.LinAlgError(f"triangular solve failed (info={info})")
             y_new = ex[t][:, None] * y + du * ((p1[t] - p2[t])[:, None] * q_old + p2[t][:, None] * q_new) \
                 + p1[t][:, None] * (Gt[t].T @ ybar) + q_direct[s]
-            y_new[near] += self_gain[t][:, None] * ybar[near]
+            y_new[near[s]] += self_gain[t][:, None] * ybar[near[s]]
             out.append(y_new)
         own, tot = out
     return {"unscattered": u_y, "own": own, "total": tot[:, 0]}
