@@ -3,7 +3,7 @@
 A node redshifting through E_res = M^2 / (2 m_nu) is switched off by the opaque resonance like a step in time:
 sources emitted after the crossing survive (attenuated by the Breit-Wigner tail just below the resonance),
 earlier ones are absorbed, and the products, born below the resonance, are not absorbed again.  With the exact
-in-step profile (:class:`relicboost.physics.light_mediator.fast_kernels._ResonantSteps`) the unscattered flux
+in-step profile (:class:`relicboost.physics.light_mediator.resonant_steps.ResonantSteps`) the unscattered flux
 no longer depends on the redshift step: one step per energy-bin ratio agrees with four to 0.3% (it was low by
 up to 5% with the step-averaged loss), and the bench point's CEvNS counts agree with a fine grid to 1%.
 """
