@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from functools import lru_cache
 
 import numpy as np
+from scipy.linalg.blas import dtrmm
 from scipy.linalg.lapack import dtrtrs
 
 from ..etd2 import etd2_weights, phi_functions
@@ -202,7 +203,6 @@ class _TabulatedSteps:
         x_mid, Bbar, rebar, _, weight = scalars
         e = tgrid.energy
         n = e.size
-        self.upper = _upper(np.ascontiguousarray(tgrid.width, dtype=float).tobytes())
         eb = np.ascontiguousarray(e, dtype=float).tobytes()
         self.tables = _tables(eb, model.kind, None)
         lnx0, all_t = self.tables[0], self.tables[1]
@@ -219,18 +219,35 @@ class _TabulatedSteps:
         flat = all_t.reshape(all_t.shape[0] * 3, 2 * n)[:, [n - 1, 2 * n - 1]]     # offset 0 only, (rows x 3, 2)
         idx = 3 * rows[..., None] + np.arange(6)[None, None]                      # rows i0 + 4 j, then the next one
         self.diagonals[st] = np.einsum("sjq,sjqt->stj", self.kk[st], flat[idx])
+        # offset d = j from the segment above node 0 is dropped at the grid floor: hi_t[row, c, t n + n - 1 - j]
+        cols = np.stack([n - 1 - np.arange(n), 2 * n - 1 - np.arange(n)])                # (2, n)
+        hi_flat = self.tables[2].reshape(-1, 2 * n)
+        self.floor_loss = np.einsum("sjq,stjq->stj", self.kk[st], hi_flat[idx[:, None], cols[None, :, :, None]])
+        self.floor_index = np.full(tgrid.n_steps, -1)
+        self.floor_index[st] = np.arange(st.size)
         for s in np.nonzero(~inside)[0]:
             V = _offset_deposits(e, model.kind, None, x_mid[s], Bbar[s], rebar[s], weight[s])
             self.outside[int(s)] = V
             self.diagonals[s] = V[:, [n - 1, 2 * n - 1]].T
         self.diagonals[:, :, 0] = 0.0                                            # node 0: all of it below the grid
 
-    def matrices(self, s: int) -> np.ndarray:
-        """Deposits of step s transposed, Gt[t, j, k] = G[t, k, j] (2, n, n) [beam-line product, both products]."""
-        V = self.outside.get(s)
-        if V is None:
-            V = _strided_deposits(self.tables[1], self.tables[2], int(self.i0[s]), self.kk[s])
-        return _node_matrices(V, self.upper).transpose(0, 2, 1)
+    def deposits(self, s: int) -> np.ndarray:
+        """V of step s (:func:`_offset_deposits`, (n, 2 n) C order) at the start of a buffer of 2 n^2 + n values (the
+        padding lets :func:`_solve_matrix` read every column of both halves as a LAPACK matrix)."""
+        n = self.kk.shape[1]
+        buf = np.empty(2 * n * n + n)
+        V = buf[:2 * n * n].reshape(n, 2 * n)
+        if s in self.outside:
+            V[...] = self.outside[s]
+            return buf
+        all_t = self.tables[1]
+        s0, s1, s2 = all_t.strides
+        np.matmul(self.kk[s][:, None, :], _view(all_t, int(self.i0[s]) * s0, (n, 6, 2 * n), (SUBDIVISION * s0, s1, s2)),
+                  out=V[:, None, :])
+        v = V.itemsize
+        _view(V, (n - 1) * v, (2, n), (n * v, (2 * n - 1) * v))[...] -= self.floor_loss[self.floor_index[s]]
+        V[0] = 0.0                                                                 # node 0: all of it below the grid
+        return buf
 
 
 class _DirectSteps:
@@ -241,13 +258,25 @@ class _DirectSteps:
         from .transport_kernels import light_channel_steps
 
         steps = list(light_channel_steps(tgrid, g, M_MeV, model.kind, m_nu_eV, model=model))[::-1]   # step order
-        self.mats = [np.ascontiguousarray(np.stack([st.gain_own.T, st.gain_both.T])) for st in steps]
-        n = tgrid.energy.size
-        self.diagonals = np.array([G.reshape(2, n * n)[:, ::n + 1] for G in self.mats])
+        self.mats = [np.stack([st.gain_own.T, st.gain_both.T]) for st in steps]        # Gt[t, j, k] = G[t, k, j]
+        self.diagonals = np.array([np.diagonal(G, axis1=1, axis2=2) for G in self.mats])
+        self.upper = _upper(np.ascontiguousarray(tgrid.width, dtype=float).tobytes())
 
-    def matrices(self, s: int) -> np.ndarray:
-        """Gt of step s (see :class:`_TabulatedSteps`)."""
-        return self.mats[s].copy()
+    def deposits(self, s: int) -> np.ndarray:
+        """V of step s in the buffer layout of :meth:`_TabulatedSteps.deposits` (G undone: V = Gt / upper)."""
+        n = self.upper.shape[0]
+        buf = np.zeros(2 * n * n + n)
+        low = np.tril_indices(n)
+        for t in range(2):
+            W = _view(buf, (t * n + n - 1) * buf.itemsize, (n, n), ((2 * n - 1) * buf.itemsize, buf.itemsize))
+            W[low] = self.mats[s][t][low] / self.upper[low]                # W[j, k] = V[j, t n + n - 1 - j + k]
+        return buf
+
+
+def _solve_matrix(buf: np.ndarray, n: int, t: int) -> np.ndarray:
+    """The deposits of solution t as a LAPACK matrix without a copy: a[k, j] = V[j, t n + n - 1 - (j - k)] (gain
+    into node k per scattering at node j >= k, read from the upper triangle), Fortran order with lda = 2 n - 1."""
+    return _view(buf, (t * n + n - 1) * buf.itemsize, (2 * n - 1, n), (buf.itemsize, (2 * n - 1) * buf.itemsize))
 
 
 def fast_light_channel_steps(tgrid: TransportGrid, g: float, M_MeV: float, model: ParticleModel,
@@ -255,9 +284,11 @@ def fast_light_channel_steps(tgrid: TransportGrid, g: float, M_MeV: float, model
     """Per-step kernels like :func:`.transport_kernels.light_channel_steps` (``model`` given), tabulated."""
     scalars = _step_scalars(tgrid, g, M_MeV, model, m_nu_eV)
     steps = _TabulatedSteps(tgrid, model, scalars)
+    upper = _upper(np.ascontiguousarray(tgrid.width, dtype=float).tobytes())
+    n = tgrid.energy.size
     for s in range(tgrid.n_steps - 1, -1, -1):
-        Gt = steps.matrices(s)
-        yield ChannelStep(loss=scalars[3][s], gain_own=Gt[0].T, gain_both=Gt[1].T)
+        G = _node_matrices(steps.deposits(s)[:2 * n * n].reshape(n, 2 * n), upper)
+        yield ChannelStep(loss=scalars[3][s], gain_own=G[0], gain_both=G[1])
 
 
 def fast_light_mediator_solve(solver, g: float, M_MeV: float, model: ParticleModel, temps: tuple[float, float, float],
@@ -267,8 +298,9 @@ def fast_light_mediator_solve(solver, g: float, M_MeV: float, model: ParticleMod
 
     The same schemes (:func:`relicboost.physics.etd2.etd2_step` for the unscattered flux,
     :func:`relicboost.physics.etd2.conservative_step` for the own-channel and total solutions), written out
-    for the tabulated kernels: the phi functions of both solutions in one call, one LAPACK triangular solve
-    per solution and step on the transposed kernel layout (no copies).  ``split_crossing`` (default): the sources
+    for the tabulated kernels: the phi functions and source terms of all steps and both solutions at once, and
+    per solution and step one LAPACK triangular solve and one triangular product on the deposits read in place
+    (the node widths scaled out, so the deposit table of a step is the matrix; no copies).  ``split_crossing`` (default): the sources
     of the step in which a node crosses a narrow s-channel resonance are split at the crossing
     (:func:`.mass_transport._split_source`: sources emitted after it never meet the resonance), as in the
     three-mass transport; without it a node just below E_res = M^2/(2 m_nu) loses the sources of its whole
@@ -295,26 +327,36 @@ def fast_light_mediator_solve(solver, g: float, M_MeV: float, model: ParticleMod
     else:
         src3, srcT = (Q3[1:], Q3[:-1], np.zeros(tg.n_steps)), (QT[1:], QT[:-1], np.zeros(tg.n_steps))
         near = [np.zeros(0, dtype=int)] * tg.n_steps
-    ex_all, p1_all, p2_all, p3_all = phi_functions(A)
+    ex, p1, p2, p3 = (x[..., None] for x in phi_functions(A))                # (n_steps, 2, n, 1)
+    wid = tg.width[:, None]
+    # conservative_step per solution t, with the gain matrix G_t = diag(1/wid) H_t diag(wid) (H_t the deposits per
+    # scattering, :func:`_solve_matrix`): (1 - p2 G) ybar = r  <=>  (H_t - diag(1/p2)) z = -(wid / p2) r, ybar = z / wid,
+    # and G ybar = (H_t z) / wid, so H_t is used in place (its diagonal set to -1/p2), with no copy per step.
+    terms = []
+    for t, (q_old, q_new, q_direct) in ((0, src3), (1, srcT)):
+        scale = -wid / p2[:, t]
+        direct = np.asarray(q_direct)
+        direct = direct[:, None, None] if direct.ndim == 1 else direct
+        terms.append((scale * p1[:, t], scale * du * ((p2[:, t] - p3[:, t]) * q_old + p3[:, t] * q_new),
+                      ex[:, t], du * ((p1[:, t] - p2[:, t]) * q_old + p2[:, t] * q_new) + direct, p1[:, t] / wid,
+                      -1.0 / p2[:, t, :, 0]))
     ex_u, w0_u, w1_u = etd2_weights(loss)
     u_y, own, tot = np.zeros((n, 3)), np.zeros((n, 3)), np.zeros((n, 1))
+    rows = np.arange(n) * 2 * n
     for s in range(tg.n_steps - 1, -1, -1):
         u_y = ex_u[s][:, None] * u_y + du * (w0_u[s][:, None] * src3[0][s] + w1_u[s][:, None] * src3[1][s]) + src3[2][s]
-        Gt = steps.matrices(s)
-        Gt.reshape(2, n * n)[:, ::n + 1] = 0.0                    # the self-deposit is in A (or added below)
+        buf = steps.deposits(s)
         self_gain = steps.diagonals[s][:, near[s]]
-        ex, p1, p2, p3 = ex_all[s], p1_all[s], p2_all[s], p3_all[s]
         out = []
-        for t, y, (q_old, q_new, q_direct) in ((0, own, src3), (1, tot, srcT)):
-            q_old, q_new = q_old[s], q_new[s]
-            r = p1[t][:, None] * y + du * ((p2[t] - p3[t])[:, None] * q_old + p3[t][:, None] * q_new)
-            mat_t = Gt[t] * (-p2[t])[None, :]          # transposed (1 - p2 G); unit diagonal implied
-            ybar, info = dtrtrs(mat_t.T, r, lower=0, unitdiag=1)
+        for t, y, (c_y, c_r, c_ex, c_src, c_gain, m_diag) in ((0, own, terms[0]), (1, tot, terms[1])):
+            buf[rows + t * n + n - 1] = m_diag[s]                                  # diagonal of H_t: -1/p2
+            a = _solve_matrix(buf, n, t)
+            z, info = dtrtrs(a, c_y[s] * y + c_r[s], lower=0)
             if info != 0:
                 raise np.linalg.LinAlgError(f"triangular solve failed (info={info})")
-            y_new = ex[t][:, None] * y + du * ((p1[t] - p2[t])[:, None] * q_old + p2[t][:, None] * q_new) \
-                + p1[t][:, None] * (Gt[t].T @ ybar) + q_direct[s]
-            y_new[near[s]] += self_gain[t][:, None] * ybar[near[s]]
+            hz = dtrmm(1.0, a, z) - m_diag[s][:, None] * z                        # H_t z without the diagonal
+            y_new = c_ex[s] * y + c_src[s] + c_gain[s] * hz
+            y_new[near[s]] += self_gain[t][:, None] * z[near[s]] / wid[near[s]]
             out.append(y_new)
         own, tot = out
     return {"unscattered": u_y, "own": own, "total": tot[:, 0]}
