@@ -35,7 +35,8 @@ def _header(attrs: Mapping[str, object]) -> list[str]:
     return [f"{k}: {json.dumps(v, sort_keys=True)}" for k, v in attrs.items()]
 
 
-def write_exclusion_tables(outdir: Path, tables: Mapping[str, pd.DataFrame]) -> tuple[dict[str, pd.DataFrame], list[Path]]:
+def write_exclusion_tables(outdir: Path, tables: Mapping[str, pd.DataFrame],
+                           stem: str = "gm_detector_exclusion") -> tuple[dict[str, pd.DataFrame], list[Path]]:
     """Exclusion tables of the detectors from the scan tables per mediator (no new predictions).
 
     Parameters
@@ -43,6 +44,8 @@ def write_exclusion_tables(outdir: Path, tables: Mapping[str, pd.DataFrame]) -> 
     outdir : Path
     tables : mapping
         Mediator -> scan table (with its header in ``attrs``, carrying the detector counts).
+    stem : str
+        File names ``<stem>_<mediator>.csv`` and ``<stem>_lowest_g.csv``.
 
     Returns
     -------
@@ -53,7 +56,7 @@ def write_exclusion_tables(outdir: Path, tables: Mapping[str, pd.DataFrame]) -> 
     frames, written, lowest = {}, [], []
     for med, table in tables.items():
         frame = frames[med] = exclusion_frame(table, CASES, CL)
-        written.append(atomic_write_csv(outdir / f"gm_detector_exclusion_{med}.csv", frame, _header(frame.attrs),
+        written.append(atomic_write_csv(outdir / f"{stem}_{med}.csv", frame, _header(frame.attrs),
                                         float_format="%.8g"))
         low = lowest_excluded_couplings(frame)
         low.insert(0, "mediator", med)
@@ -64,7 +67,7 @@ def write_exclusion_tables(outdir: Path, tables: Mapping[str, pd.DataFrame]) -> 
             "already at the first grid point' = excluded at the lowest grid g, an upper bound); M in MeV",
             f"convention: {attrs['convention']}", f"method: {METHOD}", f"statistic: {attrs['statistic']}",
             f"CL: {CL}", f"null: {attrs['null']}"]
-    written.append(atomic_write_csv(outdir / "gm_detector_exclusion_lowest_g.csv", pd.concat(lowest, ignore_index=True),
+    written.append(atomic_write_csv(outdir / f"{stem}_lowest_g.csv", pd.concat(lowest, ignore_index=True),
                                     head, float_format="%.6g"))
     return frames, written
 

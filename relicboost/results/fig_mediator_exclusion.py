@@ -52,14 +52,20 @@ LABEL = ("SCHEMATIC (paper convention: Eqs. IV.10, IV.11 as printed, tree-level 
          "normalise='paper') - not a physical bound, see docs/conventions.md")
 
 
-def excluded_grid(mediator: str, progress: bool = False, processes: int | None = None) -> pd.DataFrame:
-    """SK-IV -2 ln L and the exclusion flag on the G_GRID x M_GRID_MEV grid (paper convention).
-
-    ``processes``: worker processes (default min(2, cores); 1 = in this process)."""
+def paper_scan(mediator: str, progress: bool = False, processes: int | None = None) -> pd.DataFrame:
+    """Scan table (:func:`relicboost.inference.gm_scan_engine.scan_frame`) of the G_GRID x M_GRID_MEV grid in the
+    paper convention; ``processes``: worker processes (default min(2, cores); 1 = in this process)."""
     workers = processes or min(2, os.cpu_count() or 1)
     spec = GMScanSpec(g=tuple(G_GRID), M_MeV=tuple(M_GRID_MEV), mediator=mediator, convention="paper",
                       m_nu_eV=M_NU_EV, model_options=TEMPERATURES)
-    table = scan_frame(spec, pool="serial" if workers == 1 else "process", processes=workers, progress=progress)
+    return scan_frame(spec, pool="serial" if workers == 1 else "process", processes=workers, progress=progress)
+
+
+def excluded_grid(mediator: str, progress: bool = False, processes: int | None = None,
+                  table: pd.DataFrame | None = None) -> pd.DataFrame:
+    """SK-IV -2 ln L and the exclusion flag on the G_GRID x M_GRID_MEV grid (paper convention), from ``table``
+    (default: :func:`paper_scan`)."""
+    table = paper_scan(mediator, progress, processes) if table is None else table
     chi2 = evaluate_likelihood(table, SKIV())
     return pd.DataFrame({"mediator": mediator, "M_MeV": table["M_MeV"], "g": table["g"],
                          "nuebar_flux_above_17.3MeV_cm-2_s-1": table["nuebar_flux_above_17.3MeV_cm-2_s-1"],
@@ -77,7 +83,8 @@ def make_mediator_exclusion(outdir: Path, progress: bool = True) -> list[Path]:
     sk = SKIV()
     df = mediator_exclusion(sk, M_GRID_MEV, m_nu_eV=M_NU_EV, cl=CL, convention="paper", progress=progress,
                             **TEMPERATURES)
-    grid = pd.concat([excluded_grid(med, progress) for med in ("scalar", "vector")], ignore_index=True)
+    tables = {med: paper_scan(med, progress) for med in ("scalar", "vector")}
+    grid = pd.concat([excluded_grid(med, table=tables[med]) for med in tables], ignore_index=True)
     lam_up = df.attrs["lam_upper_heavy_MeV-3"]
     m_min = heavy_mediator_min_mass_MeV(M_NU_EV, 100.0, 10.0)
     fig = Figure(figsize=(11.5, 5.0))
@@ -118,4 +125,39 @@ def make_mediator_exclusion(outdir: Path, progress: bool = True) -> list[Path]:
     grid_csv = atomic_write_csv(outdir / "mediator_exclusion_grid.csv", grid, header + [
         "per grid point: SK-IV -2lnL and whether it is >= norm.ppf(0.9)^2 (excluded); perturbative: g <= sqrt(4 pi)"])
     return [atomic_savefig(fig, outdir / "mediator_exclusion.png"), atomic_savefig(fig, outdir / "mediator_exclusion.pdf"),
-            csv, grid_csv]
+            csv, grid_csv, *detector_exclusion_paper(outdir, tables)]
+
+
+def detector_exclusion_paper(outdir: Path, tables: dict[str, pd.DataFrame]) -> list[Path]:
+    """Expected exclusion of the DSNB detectors in the paper-convention (g, M) plane, from the scan tables already
+    computed (:func:`relicboost.results.fig_gm_detectors.write_exclusion_tables`; there the detectors see an
+    EXCESS): ``gm_detector_exclusion_paper_{scalar,vector,lowest_g}.csv`` and ``gm_detectors_paper.{png,pdf}``
+    (the excluded regions over the SK-window flux ratio to no interaction)."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.colors import LogNorm
+    from matplotlib.figure import Figure
+
+    from .fig_gm_detectors import draw_exclusion, label_text, write_exclusion_tables
+
+    frames, written = write_exclusion_tables(outdir, tables, stem="gm_detector_exclusion_paper")
+    fig = Figure(figsize=(11.5, 4.8))
+    FigureCanvasAgg(fig)
+    for ax, (med, table) in zip(fig.subplots(1, 2), tables.items()):
+        g, M = np.unique(table["g"].to_numpy(float)), np.unique(table["M_MeV"].to_numpy(float))
+        ratio = table.sort_values(["M_MeV", "g"])["sk_window_flux_ratio"].to_numpy(float).reshape(M.size, g.size).T
+        mesh = ax.pcolormesh(M, g, ratio, norm=LogNorm(vmin=1.0, vmax=max(10.0, float(np.nanmax(ratio)))),
+                             cmap="magma", shading="nearest")
+        fig.colorbar(mesh, ax=ax, label="SK-window flux / no interaction (excess)")
+        draw_exclusion(ax, frames[med])
+        ax.axhline(G_PERTURBATIVE, color="0.5", lw=0.8, ls=":", label="g = sqrt(4 pi)")
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax.set_xlabel(f"{med} mediator mass M [MeV]")
+        ax.set_ylabel("coupling g")
+        ax.set_title(f"SCHEMATIC (paper convention), {med}: DSNB detectors, m_nu = {M_NU_EV} eV", fontsize=8)
+        ax.legend(fontsize=5.5, loc="lower right", framealpha=0.8)
+    fig.suptitle(LABEL + "\nlines: expected exclusion of the DSNB detectors (gm_detector_exclusion_paper_*.csv)",
+                 fontsize=8)
+    label_figure(fig, label_text("paper (schematic)"))
+    return [atomic_savefig(fig, outdir / "gm_detectors_paper.png"), atomic_savefig(fig, outdir / "gm_detectors_paper.pdf"),
+            *written]

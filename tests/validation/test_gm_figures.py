@@ -9,6 +9,7 @@ why the figure shades excluded points instead of claiming "excluded above the cu
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from relicboost.inference.gm_scan import read_table
@@ -41,3 +42,23 @@ def test_consistent_plane_files_and_deficit(tmp_path):
         assert ratio[1] < 0.01                             # g = 1e-2 at M = 0.5 keV: window emptied
         assert ratio[3] < 0.5                              # g = 1e-2 at M = 20 keV: lam ~ 2e-10, strong deficit
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]
+
+
+def test_paper_plane_detector_exclusion_is_an_excess(tmp_path, monkeypatch):
+    """Issue 12 item 5, paper convention: the detectors see an EXCESS (signal above the g = 0 null), and at
+    M = 0.1 MeV (heavy regime) g = 1 is expected-excluded by every detector while g = 1e-4 is not."""
+    monkeypatch.setattr(fig_mediator_exclusion, "M_GRID_MEV", np.array([1e-3, 0.1]))
+    monkeypatch.setattr(fig_mediator_exclusion, "G_GRID", np.array([1e-4, 1.0]))
+    tables = {med: fig_mediator_exclusion.paper_scan(med, processes=1) for med in ("scalar", "vector")}
+    paths = fig_mediator_exclusion.detector_exclusion_paper(tmp_path, tables)
+    assert {p.name for p in paths} == {"gm_detectors_paper.png", "gm_detectors_paper.pdf",
+                                       "gm_detector_exclusion_paper_scalar.csv", "gm_detector_exclusion_paper_vector.csv",
+                                       "gm_detector_exclusion_paper_lowest_g.csv"}
+    frame = pd.read_csv(tmp_path / "gm_detector_exclusion_paper_vector.csv", comment="#")
+    assert set(frame["case"]) == {"skgd 10 yr", "juno 20 yr", "hyperk_gd 10 yr", "dune 20 yr"}
+    heavy = frame[frame["M_MeV"] == 0.1]
+    assert heavy[heavy["g"] == 1.0]["excluded"].all() and not heavy[heavy["g"] == 1e-4]["excluded"].any()
+    strong = frame[frame["g"] == 1.0]
+    assert (strong["signal_events"] > strong["null_signal_events"]).all()
+    head = (tmp_path / "gm_detector_exclusion_paper_lowest_g.csv").read_text().splitlines()[:8]
+    assert any(line.startswith("# convention:") and "paper" in line for line in head)
