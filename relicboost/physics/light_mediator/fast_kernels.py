@@ -300,8 +300,9 @@ def fast_light_mediator_solve(solver, g: float, M_MeV: float, model: ParticleMod
     :func:`relicboost.physics.etd2.conservative_step` for the own-channel and total solutions), written out
     for the tabulated kernels: the phi functions and source terms of all steps and both solutions at once, and
     per solution and step one LAPACK triangular solve and one triangular product on the deposits read in place
-    (the node widths scaled out, so the deposit table of a step is the matrix; no copies).  ``split_crossing`` (default): the sources
-    of the step in which a node crosses a narrow s-channel resonance are split at the crossing
+    (the node widths scaled out, so the deposit table of a step is the matrix; no copies).
+    ``split_crossing`` (default): the sources of the step in which a node crosses a narrow s-channel
+    resonance are split at the crossing
     (:func:`.mass_transport._split_source`: sources emitted after it never meet the resonance), as in the
     three-mass transport; without it a node just below E_res = M^2/(2 m_nu) loses the sources of its whole
     crossing step (measured: CEvNS counts -1.3%, SK-window flux -1% at 40 points per decade, 1 substep).
