@@ -43,6 +43,11 @@ from relicboost.physics.detection import SK_THRESHOLD_MEV
 
 from .gm_detector_counts import all_count_columns
 
+#: Grid accuracy of the consistent-convention light-mediator observables (benchmarks/bench_mediator.py).
+GRID_ACCURACY = ("default scan grid (40/dec, 1 substep, E >= 1 MeV): within 0.65% of a converged grid in the "
+                 "SK-window flux and CEvNS counts, except where resonance_energy_MeV (E_res today, relics at rest) lies "
+                 "inside or just above an observable's window: a few-% grid error there (SK window: -4.4 ... +3.9%; "
+                 "docs/conventions.md, 'Not solved'); use a finer Model grid (model_options) for those points")
 #: Largest perturbative coupling, sqrt(4 pi).
 G_PERTURBATIVE: float = math.sqrt(4.0 * math.pi)
 #: Default CEvNS recoil thresholds on lead, keV (paper Figs. 4-5 quote 1 and 3 keV).
@@ -280,6 +285,7 @@ def header(spec: GMScanSpec, model_defaults: Mapping[str, Any], energy_range_MeV
             "energy_grid_MeV": list(energy_range_MeV),
             "reference": "sk_window_flux_ratio = flux / flux at g = 0 (same Model)",
             "flags": "perturbative: g <= sqrt(4 pi); heavy_limit_valid: M^2 >= 10 x 2 m_nu x 100 MeV",
+            **({"grid_accuracy": GRID_ACCURACY} if spec.convention == "consistent" else {}),
             "n_g": len(spec.g), "n_M": len(spec.M_MeV), "spec_sha256": spec.digest()}
 
 
