@@ -266,6 +266,7 @@ def run_scan(spec: GMScanSpec, outdir: str | os.PathLike, *, pool: str = "auto",
         if not is_root:
             return None
         out = Path(outdir)
+        _state(spec)      # the Model and the predict_mediator options are checked before anything is written
         out.mkdir(parents=True, exist_ok=True)
         spec_path, ck_path, table_path = out / SPEC_NAME, out / CHECKPOINT_NAME, out / TABLE_NAME
         if force:
