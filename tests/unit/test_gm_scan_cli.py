@@ -42,6 +42,7 @@ def test_cli_bad_input_is_one_line_exit_2(extra, match, tmp_path, capsys):
     assert main(ARGS + ["--outdir", str(tmp_path)] + extra) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and match in err and "Traceback" not in err
+    assert not list(tmp_path.iterdir())          # nothing written: the corrected command needs no --force
 
 
 def test_mpiexec_two_ranks_is_byte_identical_to_serial(serial_bytes, tmp_path):
