@@ -168,6 +168,7 @@ def _shifted_prediction(model, energy, g: float, M_MeV: float, name: str):
     """Prediction of the fast path (tabulated kernels) on the log grid ``energy`` (same spacing as ``model``'s)."""
     from relicboost.physics.light_mediator import light_mediator_fluxes
     from relicboost.physics.light_mediator.models import ParticleModel
+    from relicboost.physics.light_mediator.resonant_steps import resonance_edge
     from relicboost.physics.transport import consistent_solver
     from relicboost.prediction import Prediction
 
@@ -178,9 +179,10 @@ def _shifted_prediction(model, energy, g: float, M_MeV: float, name: str):
     pm, par = ParticleModel(name), dict(model.defaults)
     dsnb, total = light_mediator_fluxes(solver, g, M_MeV, pm.mediator, tuple(par[f"T_{s}"] for s in SPECIES), 0.05,
                                         "paper", pm, "tabulated")
+    edge = resonance_edge(solver.tgrid, g, M_MeV, pm, 0.05)
     return Prediction(energy=energy, dsnb=dict(zip(SPECIES, dsnb)), boosted=dict(zip(SPECIES, total - dsnb)),
                       params=par, convention="consistent", options=dict(model.options),
-                      boosted_channels=prop.cevns_boosted_channels)
+                      boosted_channels=prop.cevns_boosted_channels, resonance_edge=edge)
 
 
 def _trapezoid_sk(energy, flux, emin: float = 17.3) -> float:
