@@ -45,9 +45,9 @@ from .gm_detector_counts import all_count_columns
 
 #: Grid accuracy of the consistent-convention light-mediator observables (benchmarks/bench_mediator.py).
 GRID_ACCURACY = ("default scan grid (40/dec, 1 substep, E >= 1 MeV): within 0.65% of a converged grid in the "
-                 "SK-window flux and CEvNS counts, except where resonance_energy_MeV (E_res today, relics at rest) lies "
-                 "inside or just above an observable's window: a few-% grid error there (SK window: -4.4 ... +3.9%; "
-                 "docs/conventions.md, 'Not solved'); use a finer Model grid (model_options) for those points")
+                 "SK-window flux and CEvNS counts, also where resonance_energy_MeV (E_res today, relics at rest) lies "
+                 "inside an observable's window (opaque narrow resonance: the flux read on each side of E_res; "
+                 "-0.6 ... +0.5% over placements of E_res, docs/conventions.md, 'trough edge')")
 #: Largest perturbative coupling, sqrt(4 pi).
 G_PERTURBATIVE: float = math.sqrt(4.0 * math.pi)
 #: Default CEvNS recoil thresholds on lead, keV (paper Figs. 4-5 quote 1 and 3 keV).

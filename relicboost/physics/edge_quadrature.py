@@ -55,6 +55,48 @@ def _cumulative_between(energy: np.ndarray, flux: np.ndarray, lo: float, hi: flo
     return float(c(hi) - c(lo))
 
 
+class EdgeModel:
+    """The flux of the nodes of each side of E_res, extrapolated into the gap around it (see the module).
+
+    Attributes
+    ----------
+    ib, ia : int
+        Last node used below E_res and first node used above it (nodes within half a spacing of E_res and nodes
+        with a strong notch, c / delta > :data:`NOTCH_MAX`, are skipped).
+    """
+
+    def __init__(self, energy_MeV: np.ndarray, unscattered: np.ndarray, rest: np.ndarray, e_res_MeV: float,
+                 c: float) -> None:
+        e = np.asarray(energy_MeV, dtype=float)
+        x, self.xr, self.c = np.log(e), float(np.log(e_res_MeV)), float(c)
+        delta = x - self.xr
+        h = float(x[1] - x[0])
+        below = np.nonzero(delta < -GAP_MIN * h)[0]
+        above = np.nonzero((delta > GAP_MIN * h) & (c < NOTCH_MAX * np.maximum(delta, 1e-300)))[0]
+        if below.size < 3 or above.size < 3:
+            raise ValueError(f"e_res_MeV={e_res_MeV!r} needs 3 nodes below and 3 nodes with a mild notch above it")
+        self.ib, self.ia = int(below[-1]), int(above[0])
+        y = (unscattered + rest) * e
+        last, first = slice(self.ib - 2, self.ib + 1), slice(self.ia, self.ia + 3)
+        # below: all of the flux vanishes linearly at E_res (emitted or born after E_res passed)
+        self.below_over_delta = _parabola(x[last], y[last] / -delta[last])
+        self.above_smooth = _parabola(x[first], y[first] * np.exp(c / delta[first]))
+
+    def y_below(self, x: np.ndarray) -> np.ndarray:
+        """E phi at ln E = x < ln E_res, cm^-2 s^-1."""
+        return (self.xr - x) * self.below_over_delta(x)
+
+    def y_above(self, x: np.ndarray) -> np.ndarray:
+        """E phi at ln E = x > ln E_res, cm^-2 s^-1 (the notch included)."""
+        return self.above_smooth(x) * np.exp(-self.c / np.maximum(x - self.xr, 1e-300))
+
+    def flux(self, energy_MeV: np.ndarray) -> np.ndarray:
+        """Differential flux at energies between the nodes ib and ia, cm^-2 s^-1 MeV^-1."""
+        x = np.log(energy_MeV)
+        with np.errstate(over="ignore", invalid="ignore"):
+            return np.where(x < self.xr, self.y_below(x), self.y_above(x)) / energy_MeV
+
+
 def edge_integrated_flux(energy_MeV: np.ndarray, unscattered: np.ndarray, rest: np.ndarray, emin: float,
                          emax: float | None, e_res_MeV: float, c: float) -> float:
     """Flux integrated over [emin, emax] MeV, cm^-2 s^-1, with the jump at ``e_res_MeV`` resolved.
@@ -75,29 +117,14 @@ def edge_integrated_flux(energy_MeV: np.ndarray, unscattered: np.ndarray, rest: 
     e = np.asarray(energy_MeV, dtype=float)
     emax = float(e[-1]) if emax is None else float(emax)
     check_range(e, float(emin), emax, "edge_integrated_flux")
-    x, xr = np.log(e), float(np.log(e_res_MeV))
-    delta = x - xr
-    h = float(x[1] - x[0])
-    below = np.nonzero(delta < -GAP_MIN * h)[0]
-    above = np.nonzero((delta > GAP_MIN * h) & (c < NOTCH_MAX * np.maximum(delta, 1e-300)))[0]
-    if below.size < 3 or above.size < 3:
-        raise ValueError(f"e_res_MeV={e_res_MeV!r} needs 3 nodes below and 3 nodes with a mild notch above it")
-    ib, ia = int(below[-1]), int(above[0])
+    model = EdgeModel(e, unscattered, rest, e_res_MeV, c)
+    x, xr, ib, ia = np.log(e), model.xr, model.ib, model.ia
     lo, hi = float(np.log(emin)), float(np.log(emax))
-    y = (unscattered + rest) * e
-    # below E_res: nodes up to ib, then the gap, where all of the flux vanishes linearly (it was emitted or born
-    # after E_res passed): y = delta x (quadratic extrapolation of y / delta)
     total = _cumulative_between(e[:ib + 1], (unscattered + rest)[:ib + 1], max(lo, x[0]), min(hi, x[ib]))
     a, b = max(lo, x[ib]), min(hi, xr)
     if b > a:
-        last = slice(ib - 2, ib + 1)
-        y_over = _parabola(x[last], y[last] / -delta[last])
-        total += _gauss(lambda t: (xr - t) * y_over(t), a, b)
-    # above E_res: the notch up to the first node used, then the nodes
+        total += _gauss(model.y_below, a, b)
     a, b = max(lo, xr), min(hi, x[ia])
     if b > a:
-        first = slice(ia, ia + 3)
-        smooth = _parabola(x[first], y[first] * np.exp(c / delta[first]))
-        total += _notch_integral(smooth, xr, a, b, c)
-    total += _cumulative_between(e[ia:], (unscattered + rest)[ia:], max(lo, x[ia]), hi)
-    return total
+        total += _notch_integral(model.above_smooth, xr, a, b, c)
+    return total + _cumulative_between(e[ia:], (unscattered + rest)[ia:], max(lo, x[ia]), hi)
