@@ -6,6 +6,7 @@ never meet it.
 """
 from __future__ import annotations
 
+from functools import lru_cache
 from itertools import pairwise
 
 import numpy as np
@@ -18,6 +19,13 @@ from .models import ParticleModel
 
 #: Coefficient of B = |M^2/D_s|^2 in int f dy (:func:`.cross_sections._step_shape_integral`).
 B_COEFFICIENT: dict[str, float] = {"scalar": 1.5, "real_scalar": 3.0, "vector": 4.0}
+
+
+@lru_cache(maxsize=4)
+def _gauss_legendre(n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Gauss-Legendre nodes and weights of order n on [0, 1]."""
+    t, w = np.polynomial.legendre.leggauss(n)
+    return 0.5 * (t + 1.0), 0.5 * w
 
 
 def _atan_difference(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -56,8 +64,7 @@ class ResonantSteps:
         ulo, uhi = tgrid.u[steps], tgrid.u[steps + 1]
         u_c = -np.log(x0[nodes])                                    # x0 e^u = 1
         f = np.where((u_c > ulo) & (u_c < uhi) & (gam < 0.1 * tgrid.du), (uhi - u_c) / (uhi - ulo), 0.0)
-        s, w = np.polynomial.legendre.leggauss(self.N_QUAD)
-        s, w = 0.5 * (s + 1.0), 0.5 * w
+        s, w = _gauss_legendre(self.N_QUAD)
         t = np.concatenate([f[:, None] * s[None], f[:, None] + (1 - f[:, None]) * s[None] ** 2], axis=1)
         wt = np.concatenate([f[:, None] * w[None], (1 - f[:, None]) * 2 * s[None] * w[None]], axis=1)
         xt = x0[nodes, None] * np.exp(uhi[:, None] - t * tgrid.du)
@@ -183,8 +190,7 @@ class PresentCrossing:
 def _cell_survival(D: np.ndarray, c: np.ndarray, h: float) -> np.ndarray:
     """<exp(-c / (D + eps))> over a node cell: eps with the hat weight 1 - |eps| / h on (-h, h), restricted to the
     side of the resonance of the node, D + eps > 0 (D > 0: the node's distance from it in ln x)."""
-    t, w = np.polynomial.legendre.leggauss(24)
-    t, w = 0.5 * (t + 1.0), 0.5 * w
+    t, w = _gauss_legendre(24)
     num, den = np.zeros(D.shape), np.zeros(D.shape)
     for a, b in ((np.maximum(-h, -D), np.zeros(D.shape)), (np.zeros(D.shape), np.full(D.shape, h))):
         eps = a[:, None] + (b - a)[:, None] * t[None]
