@@ -102,10 +102,13 @@ class Prediction:
 
     def _edge_integral(self, species: str, component: str, emin: float, emax: float | None) -> float:
         """:func:`relicboost.physics.edge_quadrature.edge_integrated_flux` of one species and component."""
+        if self.resonance_edge is None:
+            raise ValueError("no resonance edge on this prediction")
+        e_res, c = self.resonance_edge
         zero = np.zeros_like(self.energy)
         unscattered = self.flux(species, "dsnb") if component != "boosted" else zero
         rest = self.flux(species, "boosted") if component != "dsnb" else zero
-        return edge_integrated_flux(self.energy, unscattered, rest, emin, emax, *self.resonance_edge)
+        return edge_integrated_flux(self.energy, unscattered, rest, emin, emax, e_res, c)
 
     def to_frame(self):
         """All fluxes as a pandas DataFrame with units in the column names.
