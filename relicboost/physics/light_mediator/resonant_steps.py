@@ -138,7 +138,7 @@ class PresentCrossing:
     the products of that number (negative for f < 1/2): the crossing node's product pattern moved up by the shift
     of each absorbed part of the cell (phi h, phi from 1/2 to f; linear between nodes, never above the node).
     Measured at bench point 1 (40/dec x 1, with :func:`cell_averaged_tail` and the edge rule of
-    :mod:`relicboost.physics.edge_quadrature`): the SK-window error over ten placements of E_res is -0.5 ... +0.6%
+    :mod:`relicboost.physics.edge_quadrature`): the SK-window error over ten placements of E_res is -0.4 ... +0.7%
     with this correction, -3.9 ... +3.6% without it.
 
     Attributes
@@ -212,11 +212,15 @@ def cell_averaged_tail(Bbar: np.ndarray, x_lo: np.ndarray, x_hi: np.ndarray, coe
     ln S(delta_start) - ln S(delta_end) (with the sign that makes it positive), S the cell-averaged survival
     <exp(-c / (delta + eps))> over the cell's part on the node's side of the resonance (the part on the other side
     crosses with the neighbour node), so the loss over all steps on one side is -ln S(delta at the crossing): finite,
-    and equal to the point loss exp(-c / delta) up to O(c h^2 / delta^3) far away.  Used only where it is below the
-    point value (it regularises the singular point loss), so that the unscattered part of a scattering solution never
-    loses more than the unscattered flux, which keeps the point loss (exact for a point value, no deposits).
-    Measured at bench point 1 (40/dec x 1, placement sweep of ``benchmarks/bench_mediator.py``): with the point loss
-    of the nodes next to E_res the SK-window flux moved by -2 ... +5.5% with the placement of E_res.
+    and equal to the point loss exp(-c / delta) up to O(c h^2 / delta^3) far away.  Above the resonance (the nodes
+    approaching it carry the unscattered flux, a point value: exact with the point loss) it is used only where it
+    is below the point value, i.e. where it regularises the singular point loss, so that the unscattered part of a
+    scattering solution never loses more than the unscattered flux (the boosted flux stays >= 0); below it (the
+    nodes carry the products of the crossings, deposited over their cells) everywhere.  Measured at bench point 1
+    (40/dec x 1, placement sweep of ``benchmarks/bench_mediator.py``): with the point loss of the nodes next to
+    E_res the SK-window flux moved by -2 ... +5.5% with the placement of E_res.  Limitation: the re-absorption of
+    products born within ~c of E_res is underestimated (200/dec x 3: boosted flux -5.1% below the regeneration
+    without tail at delta = 0.02, the tail estimate -22%; ~0.1% of the SK-window flux at bench point 1).
 
     Parameters
     ----------
@@ -234,11 +238,13 @@ def cell_averaged_tail(Bbar: np.ndarray, x_lo: np.ndarray, x_hi: np.ndarray, coe
     """
     out = Bbar.copy()
     with np.errstate(divide="ignore", invalid="ignore"):
-        sides = ((-np.log(x_hi), -np.log(x_lo), x_hi < 1.0), (np.log(x_lo), np.log(x_hi), x_lo > 1.0))
-        for d_start, d_end, side in sides:
+        sides = ((-np.log(x_hi), -np.log(x_lo), x_hi < 1.0, False), (np.log(x_lo), np.log(x_hi), x_lo > 1.0, True))
+        for d_start, d_end, side, capped in sides:
             near = side & (np.minimum(d_start, d_end) < reach * h) & (coef < TAIL_MAX * h * (x_hi - x_lo))
             if near.any():
                 c = coef[near] / (x_hi - x_lo)[near]
                 loss = np.log(_cell_survival(d_end[near], c, h) / _cell_survival(d_start[near], c, h))
-                out[near] = np.minimum(np.abs(loss) / coef[near], Bbar[near])
+                out[near] = np.abs(loss) / coef[near]
+                if capped:
+                    out[near] = np.minimum(out[near], Bbar[near])
     return out
