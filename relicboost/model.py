@@ -10,7 +10,7 @@ Example
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from typing import Any
 
 import numpy as np
@@ -22,6 +22,7 @@ from .physics.cosmology import Cosmology
 from .physics.detection import WindowWeights
 from .physics.grids import GridSpec, build_grid
 from .physics.light_mediator.models import ParticleModel
+from .physics.light_mediator.resonant_steps import resonance_edge
 from .physics.propagation import attenuated_dsnb, upscattered_kernel
 from .physics.propagators import PROPAGATORS, PaperPropagator, make_propagator
 from .physics.sources import DEFAULT_E_TOT_ERG, DEFAULT_TEMPERATURES_MEV, SPECIES
@@ -268,16 +269,18 @@ class Model:
                 if relic_masses == "single" and relic_momenta == "rest" and pm.universal:
                     dsnb3, total3 = light_mediator.light_mediator_fluxes(self._transport, g, M_MeV, mediator, temps,
                                                                          m_nu_eV, normalise, pm, kernels)
+                    edge = resonance_edge(self._transport.tgrid, g, M_MeV, pm, m_nu_eV)
                 else:
                     from .physics.light_mediator.mass_transport import mass_channel_fluxes
                     if relic_masses != "single" and self.options["flavour"] != relic_masses:
                         raise ValueError(f"relic_masses={relic_masses!r} needs Model(flavour={relic_masses!r}) "
                                          f"(same mass ordering), got flavour={self.options['flavour']!r}")
                     dsnb3, total3 = mass_channel_fluxes(self._transport, g, M_MeV, pm, temps, masses, relic_momenta)
+                    edge = None
                 scale = par["E_tot"] / DEFAULT_E_TOT_ERG * par["sfr_norm"]
                 dsnb = {s: dsnb3[i] * scale for i, s in enumerate(_COMPUTED)}
                 boosted = {s: (total3[i] - dsnb3[i]) * scale for i, s in enumerate(_COMPUTED)}
-                pred = self._finish(lam, par, dsnb, boosted)
+                pred = replace(self._finish(lam, par, dsnb, boosted), resonance_edge=edge)
         else:
             if relic_masses != "single" or relic_momenta != "rest":
                 raise ValueError("the paper convention has one relic mass at rest: relic_masses='single', "

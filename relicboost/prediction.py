@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .physics import detection
+from .physics.edge_quadrature import edge_integrated_flux
 from .physics.sources import SPECIES
 from .physics.validation import check_choice
 
@@ -49,6 +50,7 @@ class Prediction:
     options: dict = field(default_factory=dict)
     boosted_channels: int = 6
     windows: detection.WindowWeights | None = field(default=None, repr=False, compare=False)
+    resonance_edge: tuple[float, float] | None = None
 
     def flux(self, species: str = "nuebar", component: str = "total") -> np.ndarray:
         """Differential flux today, cm^-2 s^-1 MeV^-1.
@@ -73,6 +75,8 @@ class Prediction:
     def integrated_flux(self, species: str = "nuebar", emin: float = detection.SK_THRESHOLD_MEV,
                         emax: float | None = None, component: str = "total") -> float:
         """Flux integrated over [emin, emax] MeV (emax default: grid end, 200 MeV), cm^-2 s^-1."""
+        if self._straddles(emin, emax):
+            return self._edge_integral(species, component, emin, emax)
         if self.windows is not None and self.windows.energy is self.energy:
             return float(self.windows.integrated(emin, emax) @ self.flux(species, component))
         return detection.integrated_flux(self.energy, self.flux(species, component), emin, emax)
@@ -80,8 +84,31 @@ class Prediction:
     def binned_flux(self, species: str, edges_MeV, component: str = "total") -> np.ndarray:
         """Mean differential flux in each bin of ``edges_MeV`` (MeV), cm^-2 s^-1 MeV^-1."""
         if self.windows is not None and self.windows.energy is self.energy:
-            return self.windows.binned(edges_MeV) @ self.flux(species, component)
-        return detection.binned_flux(self.energy, self.flux(species, component), edges_MeV)
+            out = self.windows.binned(edges_MeV) @ self.flux(species, component)
+        else:
+            out = detection.binned_flux(self.energy, self.flux(species, component), edges_MeV)
+        edges = np.asarray(edges_MeV, dtype=float)
+        for k in range(edges.size - 1):
+            if self._straddles(edges[k], edges[k + 1]):
+                out[k] = self._edge_integral(species, component, edges[k], edges[k + 1]) / (edges[k + 1] - edges[k])
+        return out
+
+    def _straddles(self, emin: float, emax: float | None) -> bool:
+        """Whether the window [emin, emax] MeV contains the resonance edge strictly."""
+        if self.resonance_edge is None:
+            return False
+        hi = float(self.energy[-1]) if emax is None else float(emax)
+        return float(emin) < self.resonance_edge[0] < hi
+
+    def _edge_integral(self, species: str, component: str, emin: float, emax: float | None) -> float:
+        """:func:`relicboost.physics.edge_quadrature.edge_integrated_flux` of one species and component."""
+        if self.resonance_edge is None:
+            raise ValueError("no resonance edge on this prediction")
+        e_res, c = self.resonance_edge
+        zero = np.zeros_like(self.energy)
+        unscattered = self.flux(species, "dsnb") if component != "boosted" else zero
+        rest = self.flux(species, "boosted") if component != "dsnb" else zero
+        return edge_integrated_flux(self.energy, unscattered, rest, emin, emax, e_res, c)
 
     def to_frame(self):
         """All fluxes as a pandas DataFrame with units in the column names.

@@ -45,9 +45,9 @@ from .gm_detector_counts import all_count_columns
 
 #: Grid accuracy of the consistent-convention light-mediator observables (benchmarks/bench_mediator.py).
 GRID_ACCURACY = ("default scan grid (40/dec, 1 substep, E >= 1 MeV): within 0.65% of a converged grid in the "
-                 "SK-window flux and CEvNS counts, except where resonance_energy_MeV (E_res today, relics at rest) lies "
-                 "inside or just above an observable's window: a few-% grid error there (SK window: -4.4 ... +3.9%; "
-                 "docs/conventions.md, 'Not solved'); use a finer Model grid (model_options) for those points")
+                 "SK-window flux and CEvNS counts, also where resonance_energy_MeV (E_res today, relics at rest) lies "
+                 "inside an observable's window (opaque narrow resonance: the flux read on each side of E_res; "
+                 "-0.6 ... +0.5% over placements of E_res, docs/conventions.md, 'trough edge')")
 #: Largest perturbative coupling, sqrt(4 pi).
 G_PERTURBATIVE: float = math.sqrt(4.0 * math.pi)
 #: Default CEvNS recoil thresholds on lead, keV (paper Figs. 4-5 quote 1 and 3 keV).
@@ -214,9 +214,9 @@ def observable_columns(cevns_thresholds_keV: Sequence[float]) -> list[str]:
 def observables(prediction: Any, reference_sk_flux: float, cevns_thresholds_keV: Sequence[float]) -> dict[str, float]:
     """Flux observables of one prediction.
 
-    The SK-window flux and the bin means come from one cumulative integral of the nuebar flux
-    (:func:`relicboost.physics.detection.cumulative_flux`, the rule behind
-    ``Prediction.integrated_flux`` / ``binned_flux``), built once per prediction.
+    The SK-window flux and the bin means are ``Prediction.integrated_flux`` / ``binned_flux`` of the nuebar flux
+    (the Model's window weights; across an opaque resonance today the edge rule of
+    :mod:`relicboost.physics.edge_quadrature`).
 
     Parameters
     ----------
@@ -232,16 +232,15 @@ def observables(prediction: Any, reference_sk_flux: float, cevns_thresholds_keV:
         Column name (with unit) -> value; raises FloatingPointError on a non-finite value.
     """
     from relicboost.physics import cevns
-    from relicboost.physics.detection import check_range, cumulative_flux
+    from relicboost.physics.detection import check_range
 
     e = np.asarray(prediction.energy, dtype=float)
-    cum = cumulative_flux(e, prediction.flux("nuebar", "total"))
     check_range(e, SK_THRESHOLD_MEV, float(e[-1]), "SK window")
-    sk = float(cum(math.log(e[-1])) - cum(math.log(SK_THRESHOLD_MEV)))
+    sk = float(prediction.integrated_flux("nuebar", SK_THRESHOLD_MEV))
     out: dict[str, float] = {_SK_COLUMN: sk, "sk_window_flux_ratio": sk / reference_sk_flux}
     for prefix, edges in _bin_sets().items():
         check_range(e, float(edges[0]), float(edges[-1]), f"{prefix} bins")
-        out.update(zip(_bin_columns(prefix, edges), np.diff(cum(np.log(edges))) / np.diff(edges)))
+        out.update(zip(_bin_columns(prefix, edges), prediction.binned_flux("nuebar", edges)))
     th = np.asarray(cevns_thresholds_keV, dtype=float)
     for comp in ("total", "boosted"):
         out.update(zip((_cevns_column(comp, t) for t in th), cevns.counts(prediction, comp, th)))

@@ -57,6 +57,7 @@ from .cevns_response import (
     subdivided_grid,
     total_cross_section,
 )
+from .edge_quadrature import EdgeModel
 from .targets import Target, max_recoil_keV, natural_lead
 
 __all__ = [
@@ -180,10 +181,25 @@ def counts(p, component: str = "total", threshold_keV: ArrayLike = 1.0, boosted_
            target: Target | None = None, response: DetectorResponse | None = None) -> np.ndarray:
     """CEvNS events above thresholds for a Prediction component, events / (ton yr).
 
-    Parameters are as in :func:`recoil_spectrum`; ``threshold_keV`` in keV (scalar or array).
+    Parameters are as in :func:`recoil_spectrum`; ``threshold_keV`` in keV (scalar or array).  Across the jump of
+    an opaque resonance today (``p.resonance_edge``) the flux between the nodes next to it is read from the
+    nodes of its own side (:class:`relicboost.physics.edge_quadrature.EdgeModel`), not through the jump.
     """
-    return counts_from_flux(p.energy, cevns_flux(p, component, boosted_channels), threshold_keV,
-                            target, response)
+    flux = cevns_flux(p, component, boosted_channels)
+    edge = getattr(p, "resonance_edge", None)
+    if edge is None:
+        return counts_from_flux(p.energy, flux, threshold_keV, target, response)
+    e, f = check_grid(p.energy, flux)
+    shape, th = as_points(threshold_keV, "threshold_keV")
+    sub = subdivided_grid(e.tobytes())
+    op = counts_operator(sub.tobytes(), th.tobytes(), target or natural_lead(), response or DetectorResponse())
+    zero = np.zeros_like(f)
+    unscattered = cevns_flux(p, "dsnb") if component != "boosted" else zero
+    model = EdgeModel(e, unscattered, f - unscattered, *edge)
+    samples = power_law_samples(e, f)
+    gap = (sub > e[model.ib]) & (sub < e[model.ia])
+    samples[gap] = model.flux(sub[gap])
+    return (op @ samples).reshape(shape)
 
 
 def background_recoil_spectrum(name: str, recoil_keV: ArrayLike, atm_emax_MeV: float | None = ATM_EMAX_PAPER_MEV,

@@ -3,17 +3,12 @@ benchmarks/bench_mediator.py on the fast grid (40 points per decade, 1 substep, 
 within 1% of the converged reference (tests/data/mediator_bench_reference.csv: 200/dec, 3 substeps) in the
 SK-window flux and the CEvNS counts.
 
-Known failure (xfail, strict, so that a fix shows): point 1 (vector, g = 1e-4, M = 1.5 keV) has
-E_res = M^2 / (2 m_nu) = 22.5 MeV inside the SK window; the opaque resonance cuts the flux at E_res to
-(nearly) nothing below it, a jump between two nodes that any node interpolation integrates with an
-O(jump x spacing) error: +3.5% at 40/dec.  Shape on the 100/dec grid: below E_res the flux falls linearly to ~0 at
-E_res over ~3.5 fast spacings, above it jumps to its full value; the fast node values agree within 1.5% except
-the two nodes next to E_res (+4%).
-Measured with ``benchmarks/bench_mediator.py --placement-sweep`` (grid shifted in ln E so that E_res sits a fraction
-f of a spacing above a node): the SK error depends on f AND on the parity of the node below E_res in the Simpson
-pairs of ``integrated_flux`` (f = 0.625: -0.1% odd index, +3.8% even index, today's grid has f = 0.65, even); the
-trapezoid rule on the same nodes is parity-free but spans -2.6% ... +2.1% over f, the CEvNS counts -2.4% ... -0.2%.
-Aligning E_res with the grid alone therefore does not remove the error (issue 11 item 6 stays open).
+Point 1 (vector, g = 1e-4, M = 1.5 keV) has E_res = M^2 / (2 m_nu) = 22.5 MeV inside the SK window: the opaque
+resonance cuts the flux at E_res between two nodes.  It failed (+3.5%, -4.4 ... +3.9% over placements of E_res)
+until the cell of the node crossing today was counted in part (``resonant_steps.PresentCrossing``), the tail loss of
+the nodes next to E_res averaged over their cells (``resonant_steps.cell_averaged_tail``) and the window integrated
+on each side of E_res (:mod:`relicboost.physics.edge_quadrature`); see also
+tests/validation/test_resonance_crossing_steps.py (placements of E_res).
 """
 from __future__ import annotations
 
@@ -28,7 +23,6 @@ from relicboost.physics.cevns import counts
 
 REFERENCE = pd.read_csv(Path(__file__).parents[1] / "data" / "mediator_bench_reference.csv", comment="#")
 FAST = {"points_per_decade": 40, "substeps": 1, "energy_min": 1.0}
-EDGE_IN_SK_WINDOW = {(0, "sk")}
 
 
 def _observables(model, row) -> dict:
@@ -42,8 +36,7 @@ def fast_results():
     return [_observables(model, row) for row in REFERENCE.itertuples()]
 
 
-CASES = [pytest.param(i, obs, marks=pytest.mark.xfail(strict=True, reason="trough edge inside the SK window"))
-         if (i, obs) in EDGE_IN_SK_WINDOW else (i, obs) for i in range(len(REFERENCE)) for obs in ("sk", "cevns")]
+CASES = [(i, obs) for i in range(len(REFERENCE)) for obs in ("sk", "cevns")]
 
 
 @pytest.mark.slow

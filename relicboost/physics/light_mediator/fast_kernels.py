@@ -24,7 +24,7 @@ from ..transport import ChannelStep, TransportGrid
 from ..units import EV_MEV
 from .cross_sections import F_HEAVY, _shape, _step_shape_integral
 from .models import ParticleModel
-from .resonant_steps import ResonantSteps
+from .resonant_steps import B_COEFFICIENT, PresentCrossing, ResonantSteps, cell_averaged_tail, resonance_edge
 from .transport_kernels import _kernel, step_resonance
 
 LNX_RANGE: tuple[float, float] = (np.log(1e-6), np.log(1e10))
@@ -171,8 +171,9 @@ def tabulated_deposits(energy: np.ndarray, kind: str, part: int | None, x: np.nd
 
 
 def _step_scalars(tgrid: TransportGrid, g: float, M_MeV: float, model: ParticleModel,
-                  m_nu_eV: float) -> tuple[np.ndarray, ...]:
-    """x at the step midpoints, step-averaged B and Re(1/D), loss and loss / F, each (n_steps, n_E)."""
+                  m_nu_eV: float, cell_tail: bool = True) -> tuple[np.ndarray, ...]:
+    """x at the step midpoints, step-averaged B and Re(1/D), loss and loss / F, each (n_steps, n_E); ``cell_tail``:
+    B of the nodes next to a narrow resonance from their cells (:func:`.resonant_steps.cell_averaged_tail`)."""
     if not model.universal:
         raise ValueError(f"the transport needs flavour-universal couplings, got {model.couplings!r}")
     kind = model.kind
@@ -183,10 +184,13 @@ def _step_scalars(tgrid: TransportGrid, g: float, M_MeV: float, model: ParticleM
     ulo, uhi = tgrid.u[:-1, None], tgrid.u[1:, None]
     elo, ehi = np.exp(ulo), np.exp(uhi)
     x_mid = x0 * np.exp(0.5 * (ulo + uhi))
-    Bbar, rebar = step_resonance(x0 * elo, x0 * ehi, model.width_over_mass(g))
+    gam = model.width_over_mass(g)
+    Bbar, rebar = step_resonance(x0 * elo, x0 * ehi, gam)
+    weight = lam * tgrid.kappa_mid[:, None] * e * (ehi - elo) / F_HEAVY[kind]
+    if cell_tail and gam < 0.1 * tgrid.du:
+        Bbar = cell_averaged_tail(Bbar, x0 * elo, x0 * ehi, weight * B_COEFFICIENT[kind], tgrid.h_lnE)
     F = _step_shape_integral(x_mid, Bbar, rebar, kind)
-    loss = lam * tgrid.kappa_mid[:, None] * e * (ehi - elo) * F / F_HEAVY[kind]
-    return x_mid, Bbar, rebar, loss, loss / F
+    return x_mid, Bbar, rebar, weight * F, weight
 
 
 class _TabulatedSteps:
@@ -254,10 +258,12 @@ class _DirectSteps:
     """:class:`_TabulatedSteps` from the shapes evaluated per step (:func:`.transport_kernels.light_channel_steps`;
     all steps are kept in memory: a check path for small grids)."""
 
-    def __init__(self, tgrid: TransportGrid, g: float, M_MeV: float, model: ParticleModel, m_nu_eV: float) -> None:
+    def __init__(self, tgrid: TransportGrid, g: float, M_MeV: float, model: ParticleModel, m_nu_eV: float,
+                 cell_tail: bool) -> None:
         from .transport_kernels import light_channel_steps
 
-        steps = list(light_channel_steps(tgrid, g, M_MeV, model.kind, m_nu_eV, model=model))[::-1]   # step order
+        steps = list(light_channel_steps(tgrid, g, M_MeV, model.kind, m_nu_eV, model=model,
+                                         cell_tail=cell_tail))[::-1]                               # step order
         self.mats = [np.stack([st.gain_own.T, st.gain_both.T]) for st in steps]        # Gt[t, j, k] = G[t, k, j]
         self.diagonals = np.array([np.diagonal(G, axis1=1, axis2=2) for G in self.mats])
         self.upper = _upper(np.ascontiguousarray(tgrid.width, dtype=float).tobytes())
@@ -305,17 +311,20 @@ def fast_light_mediator_solve(solver, g: float, M_MeV: float, model: ParticleMod
     resonance are split at the crossing
     (:func:`.mass_transport._split_source`: sources emitted after it never meet the resonance), as in the
     three-mass transport; without it a node just below E_res = M^2/(2 m_nu) loses the sources of its whole
-    crossing step (measured: CEvNS counts -1.3%, SK-window flux -1% at 40 points per decade, 1 substep).
+    crossing step (measured: CEvNS counts -1.3%, SK-window flux -1% at 40 points per decade, 1 substep).  With it,
+    near an opaque narrow resonance the scattering solutions use the cell-averaged tail loss of the nodes next to it
+    (:func:`.resonant_steps.cell_averaged_tail`; the unscattered flux keeps the point loss) and the products of the
+    cell crossing today are counted in part (:class:`.resonant_steps.PresentCrossing`).
     """
     tg, tr = solver.tgrid, solver.transport
     n, du = tg.energy.size, tg.du
     Q3 = solver.sources(temps)
     QT = (Q3 @ tr.mult)[..., None]
-    scalars = _step_scalars(tg, g, M_MeV, model, m_nu_eV)
+    scalars = _step_scalars(tg, g, M_MeV, model, m_nu_eV, split_crossing)
     if kernels == "tabulated":
         steps: _TabulatedSteps | _DirectSteps = _TabulatedSteps(tg, model, scalars)
     elif kernels == "direct":
-        steps = _DirectSteps(tg, g, M_MeV, model, m_nu_eV)
+        steps = _DirectSteps(tg, g, M_MeV, model, m_nu_eV, split_crossing)
     else:
         raise ValueError(f"kernels must be 'direct' or 'tabulated', got {kernels!r}")
     loss = scalars[3]
@@ -341,11 +350,14 @@ def fast_light_mediator_solve(solver, g: float, M_MeV: float, model: ParticleMod
         terms.append((scale * p1[:, t], scale * du * ((p2[:, t] - p3[:, t]) * q_old + p3[:, t] * q_new),
                       ex[:, t], du * ((p1[:, t] - p2[:, t]) * q_old + p2[:, t] * q_new) + direct, p1[:, t] / wid,
                       -1.0 / p2[:, t, :, 0]))
-    ex_u, w0_u, w1_u = etd2_weights(loss)
+    # the unscattered flux is a point value (no deposits): the point tail loss, its own in-step profile
+    point = _step_scalars(tg, g, M_MeV, model, m_nu_eV, False) if split_crossing else scalars
+    ex_u, w0_u, w1_u = etd2_weights(point[3])
+    src_u = ResonantSteps(tg, g, M_MeV, model, m_nu_eV, point).sources(Q3) if split_crossing else src3
     u_y, own, tot = np.zeros((n, 3)), np.zeros((n, 3)), np.zeros((n, 1))
     rows = np.arange(n) * 2 * n
     for s in range(tg.n_steps - 1, -1, -1):
-        u_y = ex_u[s][:, None] * u_y + du * (w0_u[s][:, None] * src3[0][s] + w1_u[s][:, None] * src3[1][s]) + src3[2][s]
+        u_y = ex_u[s][:, None] * u_y + du * (w0_u[s][:, None] * src_u[0][s] + w1_u[s][:, None] * src_u[1][s]) + src_u[2][s]
         buf = steps.deposits(s)
         self_gain = steps.diagonals[s][:, near[s]]
         out = []
@@ -360,4 +372,12 @@ def fast_light_mediator_solve(solver, g: float, M_MeV: float, model: ParticleMod
             y_new[near[s]] += self_gain[t][:, None] * z[near[s]] / wid[near[s]]
             out.append(y_new)
         own, tot = out
+    edge = resonance_edge(tg, g, M_MeV, model, m_nu_eV) if split_crossing else None
+    if edge is not None:
+        present = PresentCrossing(tg, edge)
+        j, s = present.node, present.step
+        V = steps.deposits(s)[:2 * n * n].reshape(n, 2 * n)
+        row = np.zeros((2, n))                      # products into nodes 0..j per scattering at node j, t = own, both
+        row[:, :j + 1] = V[j].reshape(2, n)[:, n - 1 - j:]
+        own, tot = present.correct(own, row[0], loss[s, j]), present.correct(tot, row[1], loss[s, j])
     return {"unscattered": u_y, "own": own, "total": tot[:, 0]}

@@ -28,6 +28,7 @@ from .cross_sections import (
     width_over_mass,
 )
 from .models import ParticleModel
+from .resonant_steps import B_COEFFICIENT, cell_averaged_tail
 
 
 @lru_cache(maxsize=4)
@@ -123,7 +124,8 @@ def _kernel(energy_bytes: bytes) -> _Kernel:
 
 
 def light_channel_steps(tgrid: TransportGrid, g: float, M_MeV: float, mediator: str, m_nu_eV: float = 0.05,
-                        normalise: str = "paper", model: ParticleModel | None = None) -> Iterator[ChannelStep]:
+                        normalise: str = "paper", model: ParticleModel | None = None,
+                        cell_tail: bool = True) -> Iterator[ChannelStep]:
     """Per-step loss and redistribution kernels for a light mediator, in time order.
 
     The relic density in ``tgrid`` must count the six relic states (relic_dof = 6) for the
@@ -155,6 +157,9 @@ def light_channel_steps(tgrid: TransportGrid, g: float, M_MeV: float, mediator: 
         ulo, uhi = tgrid.u[n], tgrid.u[n + 1]
         x_mid = x0 * np.exp(0.5 * (ulo + uhi))
         Bbar, rebar = step_resonance(x0 * np.exp(ulo), x0 * np.exp(uhi), gam)
+        if cell_tail and mediator != "flat" and gam < 0.1 * tgrid.du:   # as fast_kernels._step_scalars
+            coef = lam * tgrid.kappa_mid[n] * e * (np.exp(uhi) - np.exp(ulo)) / F_HEAVY[mediator] * B_COEFFICIENT[mediator]
+            Bbar = cell_averaged_tail(Bbar, x0 * np.exp(ulo), x0 * np.exp(uhi), coef, tgrid.h_lnE)
         xs, Bs, Rs = x_mid[:, None, None], Bbar[:, None, None], rebar[:, None, None]
         F = _step_shape_integral(x_mid, Bbar, rebar, mediator)
         # partner (relic line) has energy fraction y = xi, the beam-line neutrino 1 - y = xi
