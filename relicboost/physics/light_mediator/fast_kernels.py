@@ -174,6 +174,14 @@ def _step_scalars(tgrid: TransportGrid, g: float, M_MeV: float, model: ParticleM
                   m_nu_eV: float, cell_tail: bool = True) -> tuple[np.ndarray, ...]:
     """x at the step midpoints, step-averaged B and Re(1/D), loss and loss / F, each (n_steps, n_E); ``cell_tail``:
     B of the nodes next to a narrow resonance from their cells (:func:`.resonant_steps.cell_averaged_tail`)."""
+    point, cell = _point_and_cell_scalars(tgrid, g, M_MeV, model, m_nu_eV)
+    return cell if cell_tail else point
+
+
+def _point_and_cell_scalars(tgrid: TransportGrid, g: float, M_MeV: float, model: ParticleModel,
+                            m_nu_eV: float) -> tuple[tuple[np.ndarray, ...], tuple[np.ndarray, ...]]:
+    """:func:`_step_scalars` without and with the cell-averaged tail, computed once; the second is the first
+    (same object) where the cell average changes nothing."""
     if not model.universal:
         raise ValueError(f"the transport needs flavour-universal couplings, got {model.couplings!r}")
     kind = model.kind
@@ -187,10 +195,13 @@ def _step_scalars(tgrid: TransportGrid, g: float, M_MeV: float, model: ParticleM
     gam = model.width_over_mass(g)
     Bbar, rebar = step_resonance(x0 * elo, x0 * ehi, gam)
     weight = lam * tgrid.kappa_mid[:, None] * e * (ehi - elo) / F_HEAVY[kind]
-    if cell_tail and gam < 0.1 * tgrid.du:
-        Bbar = cell_averaged_tail(Bbar, x0 * elo, x0 * ehi, weight * B_COEFFICIENT[kind], tgrid.h_lnE)
-    F = _step_shape_integral(x_mid, Bbar, rebar, kind)
-    return x_mid, Bbar, rebar, weight * F, weight
+    point = (x_mid, Bbar, rebar, weight * _step_shape_integral(x_mid, Bbar, rebar, kind), weight)
+    if gam >= 0.1 * tgrid.du:
+        return point, point
+    B_cell = cell_averaged_tail(Bbar, x0 * elo, x0 * ehi, weight * B_COEFFICIENT[kind], tgrid.h_lnE)
+    if np.array_equal(B_cell, Bbar):
+        return point, point
+    return point, (x_mid, B_cell, rebar, weight * _step_shape_integral(x_mid, B_cell, rebar, kind), weight)
 
 
 class _TabulatedSteps:
@@ -320,7 +331,8 @@ def fast_light_mediator_solve(solver, g: float, M_MeV: float, model: ParticleMod
     n, du = tg.energy.size, tg.du
     Q3 = solver.sources(temps)
     QT = (Q3 @ tr.mult)[..., None]
-    scalars = _step_scalars(tg, g, M_MeV, model, m_nu_eV, split_crossing)
+    point, cell = _point_and_cell_scalars(tg, g, M_MeV, model, m_nu_eV)
+    scalars = cell if split_crossing else point
     if kernels == "tabulated":
         steps: _TabulatedSteps | _DirectSteps = _TabulatedSteps(tg, model, scalars)
     elif kernels == "direct":
@@ -351,9 +363,8 @@ def fast_light_mediator_solve(solver, g: float, M_MeV: float, model: ParticleMod
                       ex[:, t], du * ((p1[:, t] - p2[:, t]) * q_old + p2[:, t] * q_new) + direct, p1[:, t] / wid,
                       -1.0 / p2[:, t, :, 0]))
     # the unscattered flux is a point value (no deposits): the point tail loss, its own in-step profile
-    point = _step_scalars(tg, g, M_MeV, model, m_nu_eV, False) if split_crossing else scalars
     ex_u, w0_u, w1_u = etd2_weights(point[3])
-    src_u = ResonantSteps(tg, g, M_MeV, model, m_nu_eV, point).sources(Q3) if split_crossing else src3
+    src_u = src3 if point is scalars else ResonantSteps(tg, g, M_MeV, model, m_nu_eV, point).sources(Q3)
     u_y, own, tot = np.zeros((n, 3)), np.zeros((n, 3)), np.zeros((n, 1))
     rows = np.arange(n) * 2 * n
     for s in range(tg.n_steps - 1, -1, -1):
