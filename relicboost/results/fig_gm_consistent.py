@@ -31,7 +31,7 @@ from relicboost.io import atomic_savefig, atomic_write_text
 from relicboost.io.figure_labels import label_figure
 from relicboost.physics.detection import SK_THRESHOLD_MEV
 
-from .fig_gm_detectors import draw_exclusion, label_text, write_exclusion_tables
+from .fig_gm_detectors import draw_exclusion, finish_axes, label_text, write_exclusion_tables
 
 M_NU_EV: float = 0.05
 G_RANGE: tuple[float, float] = (1e-6, 1e-2)
@@ -100,12 +100,7 @@ def make_gm_consistent(outdir: Path, progress: bool = True, n_g: int = 20, n_M: 
         ax.plot([], [], color="k", ls="--", label=f"E_res = M^2/(2 m_nu) = {SK_THRESHOLD_MEV:g} MeV")
         ax.plot([], [], color="k", ls=":", label=f"E_res = {SK_WINDOW_TOP_MEV:g} MeV (resonance band between)")
         draw_exclusion(ax, exclusions[med])
-        ax.set_xscale("log")
-        ax.set_yscale("log")
-        ax.set_xlabel(f"{med} mediator mass M [MeV]")
-        ax.set_ylabel("coupling g")
-        ax.set_title(f"{med}, m_nu = {M_NU_EV} eV, T = 6.6/7/10 MeV, {n_g} x {n_M} points", fontsize=8)
-        ax.legend(fontsize=5.5, loc="lower right", framealpha=0.8)
+        finish_axes(ax, med, f"{med}, m_nu = {M_NU_EV} eV, T = 6.6/7/10 MeV, {n_g} x {n_M} points")
     fig.suptitle(LABEL + "\nlines: expected exclusion of the DSNB detectors (gm_detector_exclusion_*.csv)", fontsize=8)
     label_figure(fig, label_text("consistent"))
     return [atomic_savefig(fig, outdir / "gm_consistent.png"), atomic_savefig(fig, outdir / "gm_consistent.pdf"),

@@ -87,6 +87,16 @@ def draw_exclusion(ax: Any, frame: pd.DataFrame) -> None:
         ax.plot([], [], color=colour, label=f"{case}: expected {100 * CL:g}% C.L. excluded (shaded side)")
 
 
+def finish_axes(ax: Any, mediator: str, title: str) -> None:
+    """Log axes in M [MeV] and g, their labels, the panel title and the legend of a (g, M) panel."""
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel(f"{mediator} mediator mass M [MeV]")
+    ax.set_ylabel("coupling g")
+    ax.set_title(title, fontsize=8)
+    ax.legend(fontsize=5.5, loc="lower right", framealpha=0.8)
+
+
 def label_text(convention: str) -> str:
     """Figure label of the detector exclusion (convention, method, statistic, C.L.)."""
     return figure_label(convention, method=METHOD, statistic="q = Poisson deviance of the full prediction vs null "

@@ -137,7 +137,7 @@ def detector_exclusion_paper(outdir: Path, tables: dict[str, pd.DataFrame]) -> l
     from matplotlib.colors import LogNorm
     from matplotlib.figure import Figure
 
-    from .fig_gm_detectors import draw_exclusion, label_text, write_exclusion_tables
+    from .fig_gm_detectors import draw_exclusion, finish_axes, label_text, write_exclusion_tables
 
     frames, written = write_exclusion_tables(outdir, tables, stem="gm_detector_exclusion_paper")
     fig = Figure(figsize=(11.5, 4.8))
@@ -150,12 +150,7 @@ def detector_exclusion_paper(outdir: Path, tables: dict[str, pd.DataFrame]) -> l
         fig.colorbar(mesh, ax=ax, label="SK-window flux / no interaction (excess)")
         draw_exclusion(ax, frames[med])
         ax.axhline(G_PERTURBATIVE, color="0.5", lw=0.8, ls=":", label="g = sqrt(4 pi)")
-        ax.set_xscale("log")
-        ax.set_yscale("log")
-        ax.set_xlabel(f"{med} mediator mass M [MeV]")
-        ax.set_ylabel("coupling g")
-        ax.set_title(f"SCHEMATIC (paper convention), {med}: DSNB detectors, m_nu = {M_NU_EV} eV", fontsize=8)
-        ax.legend(fontsize=5.5, loc="lower right", framealpha=0.8)
+        finish_axes(ax, med, f"SCHEMATIC (paper convention), {med}: DSNB detectors, m_nu = {M_NU_EV} eV")
     fig.suptitle(LABEL + "\nlines: expected exclusion of the DSNB detectors (gm_detector_exclusion_paper_*.csv)",
                  fontsize=8)
     label_figure(fig, label_text("paper (schematic)"))
